@@ -1,0 +1,71 @@
+package qsh
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestVectors(t *testing.T) {
+	tests := []struct {
+		name, method, path, rawQuery string
+		canonical                    string
+		hash                         string
+	}{
+		{
+			name: "design vector", method: "GET", path: "/path/to/service", rawQuery: "a=1&A=2&b=3&B=4",
+			canonical: "GET&/path/to/service&A=2&B=4&a=1&b=3",
+			hash:      "70282c7cf82834bd5a3d6dacda1b4ccd5cf5860a63a1fa2fb86b64d576e6a1d5",
+		},
+		{name: "lower-case method", method: "post", path: "/user", canonical: "POST&/user&"},
+		{name: "empty path", method: "GET", path: "", rawQuery: "param=foo", canonical: "GET&/&param=foo"},
+		{name: "trailing slash", method: "GET", path: "/a/b/", canonical: "GET&/a/b&"},
+		{name: "ampersand in path", method: "GET", path: "/a&b", canonical: "GET&/a%26b&"},
+		{name: "jwt dropped", method: "GET", path: "/x", rawQuery: "jwt=abc.def.ghi&z=1", canonical: "GET&/x&z=1"},
+		{name: "repeated key sorted and joined", method: "GET", path: "/x", rawQuery: "k=b&k=a&j=2", canonical: "GET&/x&j=2&k=a,b"},
+		{name: "space star tilde", method: "GET", path: "/x", rawQuery: "q=a+b*c~d", canonical: "GET&/x&q=a%20b%2Ac~d"},
+		{name: "comma in value escaped", method: "GET", path: "/x", rawQuery: "f=a%2Cb", canonical: "GET&/x&f=a%2Cb"},
+		{name: "non-ASCII", method: "GET", path: "/x", rawQuery: "name=%C3%A9t%C3%A9", canonical: "GET&/x&name=%C3%A9t%C3%A9"},
+		{name: "empty value", method: "GET", path: "/x", rawQuery: "e=", canonical: "GET&/x&e="},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := url.ParseQuery(tc.rawQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Canonical(tc.method, tc.path, q); got != tc.canonical {
+				t.Errorf("Canonical = %q, want %q", got, tc.canonical)
+			}
+			if tc.hash != "" {
+				if got := Hash(tc.method, tc.path, q); got != tc.hash {
+					t.Errorf("Hash = %q, want %q", got, tc.hash)
+				}
+			}
+		})
+	}
+}
+
+func TestStripContext(t *testing.T) {
+	tests := []struct{ base, path, want string }{
+		{"", "/rest/api/3/webhook", "/rest/api/3/webhook"},
+		{"/", "/rest/api/3/webhook", "/rest/api/3/webhook"},
+		{"/jira", "/jira/rest/api/3/webhook", "/rest/api/3/webhook"},
+		{"/jira/", "/jira/rest", "/rest"},
+		{"/jira", "/jira", "/"},
+		{"/jira", "/jiraextra/x", "/jiraextra/x"},
+		{"/ex/jira/abc", "/ex/jira/abc/rest/api/3/webhook", "/rest/api/3/webhook"},
+	}
+	for _, tc := range tests {
+		if got := StripContext(tc.base, tc.path); got != tc.want {
+			t.Errorf("StripContext(%q, %q) = %q, want %q", tc.base, tc.path, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkHash(b *testing.B) {
+	q := url.Values{"a": {"1"}, "A": {"2"}, "b": {"3"}, "B": {"4"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Hash("GET", "/path/to/service", q)
+	}
+}
