@@ -27,10 +27,11 @@ const ContextQSH = "context-qsh"
 // method is upper-cased. path is the request path relative to the app's or
 // product's base URL (the caller strips any context path, see [StripContext]);
 // an empty path becomes "/", a trailing "/" is dropped, and "&" in the path is
-// escaped as %26. The query omits the "jwt" parameter, sorts parameters by
-// name (byte order), percent-encodes names and values as RFC 3986 requires
-// ("%20" for a space, "~" kept as is, "*" escaped) and joins the sorted values
-// of a repeated parameter with ",".
+// escaped as %26. The query omits the "jwt" parameter, percent-encodes names
+// and values as RFC 3986 requires ("%20" for a space, "~" kept as is, "*"
+// escaped), sorts parameters by encoded name (byte order) and joins the
+// values of a repeated parameter with "," after sorting them unencoded, as
+// Atlassian's reference implementation does.
 func Canonical(method, path string, query url.Values) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
@@ -81,19 +82,25 @@ func canonicalPath(p string) string {
 }
 
 func canonicalQuery(q url.Values) string {
-	keys := make([]string, 0, len(q))
+	// Parameters are sorted by their percent-encoded names, as Atlassian's
+	// reference implementation does: the encoded order differs from the raw
+	// one when a name mixes escaped and unreserved characters ("a{" sorts
+	// before "aa" once encoded as "a%7B").
+	type param struct{ enc, raw string }
+	keys := make([]param, 0, len(q))
 	for k := range q {
 		if k != "jwt" {
-			keys = append(keys, k)
+			keys = append(keys, param{encode(k), k})
 		}
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool { return keys[i].enc < keys[j].enc })
 	var b strings.Builder
-	for i, k := range keys {
+	for i, p := range keys {
+		k := p.raw
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(encode(k))
+		b.WriteString(p.enc)
 		b.WriteByte('=')
 		vals := append([]string(nil), q[k]...)
 		sort.Strings(vals)

@@ -26,6 +26,11 @@ func TestVectors(t *testing.T) {
 		{name: "comma in value escaped", method: "GET", path: "/x", rawQuery: "f=a%2Cb", canonical: "GET&/x&f=a%2Cb"},
 		{name: "non-ASCII", method: "GET", path: "/x", rawQuery: "name=%C3%A9t%C3%A9", canonical: "GET&/x&name=%C3%A9t%C3%A9"},
 		{name: "empty value", method: "GET", path: "/x", rawQuery: "e=", canonical: "GET&/x&e="},
+		// Names sort by their encoded form: "a%7B" < "aa" although "aa" < "a{".
+		{name: "names sorted encoded", method: "GET", path: "/x", rawQuery: "aa=1&a%7B=2&%C3%A9=3&z=4", canonical: "GET&/x&%C3%A9=3&a%7B=2&aa=1&z=4"},
+		{name: "repeated non-ASCII values", method: "GET", path: "/x", rawQuery: "k=%C3%A9&k=z&k=a", canonical: "GET&/x&k=a,z,%C3%A9"},
+		{name: "atlassian doc example", method: "GET", path: "/path/to/service", rawQuery: "zee_last=param&repeated=parameter+1&first=param&repeated=parameter+2",
+			canonical: "GET&/path/to/service&first=param&repeated=parameter%201,parameter%202&zee_last=param"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
