@@ -1,0 +1,263 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/oauth2"
+)
+
+// TokenStore keeps OAuth tokens, one grant per key. A key names whatever a
+// grant belongs to in the app (a user, a Jira site, an installation); the
+// package only requires that it be stable.
+//
+// Load returns [ErrTokenNotFound] (possibly wrapped) when nothing is stored
+// under key. Save must not return before the token is durable: a
+// [TokenSource] hands a refreshed token out only after Save succeeded,
+// because the refresh token it replaces no longer works. Implementations
+// must be safe for concurrent use and must not put token values in their
+// errors.
+//
+// A store shared by several processes (a database, Redis) should also
+// implement [Locker].
+type TokenStore interface {
+	Load(ctx context.Context, key string) (*oauth2.Token, error)
+	Save(ctx context.Context, key string, tok *oauth2.Token) error
+}
+
+// Locker is implemented by a [TokenStore] that can serialise refreshes of a
+// key. When its store implements Locker, a [TokenSource] that needs a new
+// token calls Lock for its key, loads the stored token again (another
+// holder of the lock may have refreshed it meanwhile, in which case that
+// token is used and no refresh happens), refreshes and saves, and then calls
+// unlock. A distributed store implements Lock with a distributed lock (for
+// example a Redis lock with a lease longer than a token request) so that two
+// processes never spend the same refresh token. Lock must return ctx.Err()
+// if ctx ends first.
+//
+// [MemoryStore] and [FileStore] implement Locker within one process.
+type Locker interface {
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// keyLocks is a set of per-key mutexes that honour a context.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (l *keyLocks) Lock(ctx context.Context, key string) (func(), error) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = make(map[string]*keyLock)
+	}
+	e := l.m[key]
+	if e == nil {
+		e = &keyLock{ch: make(chan struct{}, 1)}
+		l.m[key] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+
+	release := func() {
+		l.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(l.m, key)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			<-e.ch
+			release()
+		})
+	}, nil
+}
+
+// MemoryStore is a [TokenStore] and [Locker] that keeps tokens in memory,
+// for tests and short-lived programs. The zero value is ready to use.
+type MemoryStore struct {
+	locks keyLocks
+	mu    sync.Mutex
+	m     map[string]oauth2.Token
+}
+
+// Load returns a copy of the token stored under key, or [ErrTokenNotFound].
+func (s *MemoryStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[key]
+	if !ok {
+		return nil, ErrTokenNotFound
+	}
+	return &t, nil
+}
+
+// Save stores a copy of tok under key.
+func (s *MemoryStore) Save(_ context.Context, key string, tok *oauth2.Token) error {
+	if tok == nil {
+		return errors.New("auth: nil token")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]oauth2.Token)
+	}
+	s.m[key] = stripped(tok)
+	return nil
+}
+
+// Lock serialises refreshes of key within this process.
+func (s *MemoryStore) Lock(ctx context.Context, key string) (func(), error) {
+	return s.locks.Lock(ctx, key)
+}
+
+// String describes the store without its tokens.
+func (s *MemoryStore) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("auth.MemoryStore{%d tokens}", len(s.m))
+}
+
+// GoString describes the store without its tokens.
+func (s *MemoryStore) GoString() string { return s.String() }
+
+// FileStore is a [TokenStore] and [Locker] that keeps each key's token in a
+// JSON file of its own in a directory. Files are created with mode 0600 and
+// replaced atomically (written to a temporary file, synced, renamed), so a
+// crash leaves either the old token or the new one, never a torn file.
+//
+// Its Lock serialises refreshes within one process only; processes sharing
+// a directory need a store with a cross-process [Locker].
+type FileStore struct {
+	dir   string
+	locks keyLocks
+}
+
+// NewFileStore returns a FileStore that keeps its files in dir, creating
+// dir with mode 0700 if it does not exist.
+func NewFileStore(dir string) (*FileStore, error) {
+	if dir == "" {
+		return nil, errors.New("auth: empty FileStore directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("auth: FileStore: %w", err)
+	}
+	return &FileStore{dir: dir}, nil
+}
+
+// Path returns the file that holds key's token.
+func (s *FileStore) Path(key string) string {
+	return filepath.Join(s.dir, fileName(key))
+}
+
+// Load reads the token stored under key, or returns [ErrTokenNotFound].
+func (s *FileStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
+	b, err := os.ReadFile(s.Path(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrTokenNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: FileStore: %w", err)
+	}
+	var t oauth2.Token
+	if err := json.Unmarshal(b, &t); err != nil {
+		// The error of encoding/json names a position, not the content.
+		return nil, fmt.Errorf("auth: FileStore: decoding %s: %w", s.Path(key), err)
+	}
+	return &t, nil
+}
+
+// Save writes tok to key's file atomically, with mode 0600.
+func (s *FileStore) Save(_ context.Context, key string, tok *oauth2.Token) (err error) {
+	if tok == nil {
+		return errors.New("auth: nil token")
+	}
+	t := stripped(tok)
+	b, err := json.Marshal(&t)
+	if err != nil {
+		return fmt.Errorf("auth: FileStore: encoding token: %w", err)
+	}
+	f, err := os.CreateTemp(s.dir, ".tmp-"+fileName(key)+"-*")
+	if err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	if _, err = f.Write(b); err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	if err = os.Rename(f.Name(), s.Path(key)); err != nil {
+		return fmt.Errorf("auth: FileStore: %w", err)
+	}
+	// Make the rename durable where the platform allows syncing a directory.
+	if d, derr := os.Open(s.dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Lock serialises refreshes of key within this process.
+func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
+	return s.locks.Lock(ctx, key)
+}
+
+// fileName maps a key to a file name that cannot leave the directory or
+// collide with another key: letters, digits, '-' and '_' stay, every other
+// byte becomes %XX.
+func fileName(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String() + ".json"
+}
+
+// stripped copies the fields of tok that a store keeps.
+func stripped(tok *oauth2.Token) oauth2.Token {
+	return oauth2.Token{
+		AccessToken:  tok.AccessToken,
+		TokenType:    tok.TokenType,
+		RefreshToken: tok.RefreshToken,
+		Expiry:       tok.Expiry,
+		ExpiresIn:    tok.ExpiresIn,
+	}
+}

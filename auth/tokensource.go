@@ -1,0 +1,240 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultRefreshMargin is how long before its expiry a [TokenSource]
+// replaces an access token unless told otherwise. Atlassian access tokens
+// live an hour.
+const DefaultRefreshMargin = 5 * time.Minute
+
+// refreshTimeout bounds a refresh and the save of its result, which run on
+// after the caller's context is cancelled.
+const refreshTimeout = time.Minute
+
+// TokenSource hands out the access token of one grant (one key of a
+// [TokenStore]) and refreshes it when it is about to expire. It is an
+// oauth2.TokenSource and is safe for concurrent use.
+//
+// Every token it obtains from the token endpoint is saved to the store
+// before it is returned, once per refresh; tokens are loaded from the store
+// when the source starts, so a restarted program resumes where the last one
+// stopped. Only one refresh runs at a time: concurrent callers wait for it
+// and share its result; across token sources and processes the store's
+// [Locker], if it has one, serialises refreshes of a key.
+//
+// When the store fails to save a new token, Token returns an error wrapping
+// [ErrTokenNotSaved] and keeps the token in memory; the next call saves it
+// (and then hands it out) instead of refreshing again.
+type TokenSource struct {
+	cfg    *oauth2.Config
+	store  TokenStore
+	key    string
+	margin time.Duration
+	now    func() time.Time
+	hc     *http.Client
+
+	mu      sync.Mutex
+	tok     *oauth2.Token // last token saved or loaded
+	pending *oauth2.Token // refreshed but not yet saved
+}
+
+// TokenSourceOption configures a [TokenSource].
+type TokenSourceOption func(*TokenSource)
+
+// WithRefreshMargin makes the token source replace access tokens d before
+// they expire (default [DefaultRefreshMargin]).
+func WithRefreshMargin(d time.Duration) TokenSourceOption {
+	return func(s *TokenSource) { s.margin = d }
+}
+
+// WithClock sets the function the token source reads the time from
+// (default time.Now), for tests.
+func WithClock(now func() time.Time) TokenSourceOption {
+	return func(s *TokenSource) { s.now = now }
+}
+
+// WithTokenHTTPClient sets the client that calls the token endpoint
+// (default: the one golang.org/x/oauth2 finds in the context, else
+// http.DefaultClient).
+func WithTokenHTTPClient(hc *http.Client) TokenSourceOption {
+	return func(s *TokenSource) { s.hc = hc }
+}
+
+// NewTokenSource returns a token source for the grant stored under key in
+// store, refreshing through cfg's token endpoint. Save the token from
+// [Exchange] under key first; until a token is stored, Token returns an
+// error matching [ErrConsentRequired] and [ErrTokenNotFound].
+func NewTokenSource(cfg *oauth2.Config, store TokenStore, key string, opts ...TokenSourceOption) *TokenSource {
+	s := &TokenSource{cfg: cfg, store: store, key: key, margin: DefaultRefreshMargin, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Token returns a valid access token; see [TokenSource.TokenContext].
+func (s *TokenSource) Token() (*oauth2.Token, error) {
+	return s.TokenContext(context.Background())
+}
+
+// TokenContext returns an access token valid for at least the refresh
+// margin, refreshing and saving a new one if needed. ctx bounds loading and
+// waiting for a lock; a refresh, once started, and the save of its result
+// run to completion (within a minute) even if ctx is cancelled, because the
+// old refresh token dies the moment the token endpoint answers. The caller
+// may modify the returned token.
+func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.pending != nil {
+		if err := s.save(ctx, s.pending); err != nil {
+			return nil, err
+		}
+		s.tok, s.pending = s.pending, nil
+	}
+	if s.tok == nil {
+		t, err := s.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.tok = t
+	}
+	if s.fresh(s.tok) {
+		return copyToken(s.tok), nil
+	}
+
+	if l, ok := s.store.(Locker); ok {
+		unlock, err := l.Lock(ctx, s.key)
+		if err != nil {
+			return nil, fmt.Errorf("auth: locking token %q: %w", s.key, err)
+		}
+		defer unlock()
+		// Whoever held the lock before may have refreshed already; its
+		// token, saved before the lock was released, supersedes ours.
+		t, err := s.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.tok = t
+		if s.fresh(t) {
+			return copyToken(t), nil
+		}
+	}
+
+	if s.tok.RefreshToken == "" {
+		return nil, fmt.Errorf("auth: token %q expired and has no refresh token (request %s): %w",
+			s.key, ScopeOfflineAccess, ErrConsentRequired)
+	}
+	// Once the token endpoint has rotated the refresh token, the answer must
+	// reach the store: the caller's cancellation does not cut the request
+	// or the save short, a timeout does.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	t, err := s.cfg.TokenSource(withClient(rctx, s.hc), &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
+	if err != nil {
+		return nil, tokenError("refresh", err)
+	}
+	if t.RefreshToken == "" {
+		// No rotation this time: the old refresh token stays valid.
+		t.RefreshToken = s.tok.RefreshToken
+	}
+	if err := s.save(rctx, t); err != nil {
+		s.pending = t
+		return nil, err
+	}
+	s.tok = t
+	return copyToken(t), nil
+}
+
+// Client returns an HTTP client that authenticates every request with an
+// access token from s, for webhooks.WithHTTPClient. See [TokenSource.Transport].
+func (s *TokenSource) Client() *http.Client {
+	return &http.Client{Transport: s.Transport(nil)}
+}
+
+// Transport returns a RoundTripper that sets "Authorization: Bearer" on a
+// copy of each request, with a token from s obtained under the request's
+// context, and sends it through base (http.DefaultTransport if nil).
+func (s *TokenSource) Transport(base http.RoundTripper) http.RoundTripper {
+	return &bearerTransport{src: s, base: base}
+}
+
+// String describes the token source without its tokens.
+func (s *TokenSource) String() string { return fmt.Sprintf("auth.TokenSource{key: %q}", s.key) }
+
+// GoString describes the token source without its tokens.
+func (s *TokenSource) GoString() string { return s.String() }
+
+func (s *TokenSource) fresh(t *oauth2.Token) bool {
+	if t == nil || t.AccessToken == "" {
+		return false
+	}
+	if t.Expiry.IsZero() {
+		return true
+	}
+	return s.now().Add(s.margin).Before(t.Expiry)
+}
+
+func (s *TokenSource) load(ctx context.Context) (*oauth2.Token, error) {
+	t, err := s.store.Load(ctx, s.key)
+	if errors.Is(err, ErrTokenNotFound) {
+		return nil, fmt.Errorf("auth: no token stored for %q: %w: %w", s.key, ErrConsentRequired, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: loading token %q: %w", s.key, err)
+	}
+	if t == nil {
+		return nil, fmt.Errorf("auth: no token stored for %q: %w: %w", s.key, ErrConsentRequired, ErrTokenNotFound)
+	}
+	return t, nil
+}
+
+func (s *TokenSource) save(ctx context.Context, t *oauth2.Token) error {
+	if err := s.store.Save(ctx, s.key, t); err != nil {
+		return fmt.Errorf("auth: saving token %q: %w: %w", s.key, ErrTokenNotSaved, err)
+	}
+	return nil
+}
+
+func copyToken(t *oauth2.Token) *oauth2.Token {
+	c := *t
+	return &c
+}
+
+type bearerTransport struct {
+	src  *TokenSource
+	base http.RoundTripper
+}
+
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.src.TokenContext(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	tok.SetAuthHeader(r)
+	return transport(t.base).RoundTrip(r)
+}
+
+func (t *bearerTransport) String() string   { return "auth.bearerTransport{" + t.src.String() + "}" }
+func (t *bearerTransport) GoString() string { return t.String() }
+
+func transport(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		return http.DefaultTransport
+	}
+	return rt
+}
