@@ -258,6 +258,5 @@ func stripped(tok *oauth2.Token) oauth2.Token {
 		TokenType:    tok.TokenType,
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
-		ExpiresIn:    tok.ExpiresIn,
 	}
 }

@@ -140,9 +140,14 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	// or the save short, a timeout does.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
+	start := s.now()
 	t, err := s.cfg.TokenSource(withClient(rctx, s.hc), &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, tokenError("refresh", err)
+	}
+	if t.ExpiresIn > 0 {
+		// Count the lifetime from before the request, on our clock.
+		t.Expiry = start.Add(time.Duration(t.ExpiresIn) * time.Second)
 	}
 	if t.RefreshToken == "" {
 		// No rotation this time: the old refresh token stays valid.
