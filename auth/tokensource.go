@@ -27,13 +27,18 @@ const refreshTimeout = time.Minute
 // Every token it obtains from the token endpoint is saved to the store
 // before it is returned, once per refresh; tokens are loaded from the store
 // when the source starts, so a restarted program resumes where the last one
-// stopped. Only one refresh runs at a time: concurrent callers wait for it
-// and share its result; across token sources and processes the store's
-// [Locker], if it has one, serialises refreshes of a key.
+// stopped. Only one refresh of a key runs at a time: concurrent callers wait
+// for it and share its result. Before refreshing, a token source takes the
+// key's lock (the store's, if the store is a [Locker]; otherwise one shared
+// by the token sources of the process) and loads the stored token again, so
+// a token another source saved meanwhile is used instead of refreshed.
 //
 // When the store fails to save a new token, Token returns an error wrapping
 // [ErrTokenNotSaved] and keeps the token in memory; the next call saves it
-// (and then hands it out) instead of refreshing again.
+// (and then hands it out) instead of refreshing again. Until then the
+// source keeps the key's lock: other token sources for the key wait (as
+// long as their context allows) rather than refresh with the refresh token
+// still in the store, which Atlassian no longer accepts.
 type TokenSource struct {
 	cfg    *oauth2.Config
 	store  TokenStore
@@ -42,9 +47,10 @@ type TokenSource struct {
 	now    func() time.Time
 	hc     *http.Client
 
-	mu      sync.Mutex
-	tok     *oauth2.Token // last token saved or loaded
-	pending *oauth2.Token // refreshed but not yet saved
+	mu            sync.Mutex
+	tok           *oauth2.Token // last token saved or loaded
+	pending       *oauth2.Token // refreshed but not yet saved
+	pendingUnlock func()        // releases the key's lock once pending is saved
 }
 
 // TokenSourceOption configures a [TokenSource].
@@ -101,6 +107,8 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 			return nil, err
 		}
 		s.tok, s.pending = s.pending, nil
+		s.pendingUnlock()
+		s.pendingUnlock = nil
 	}
 	if s.tok == nil {
 		t, err := s.load(ctx)
@@ -113,35 +121,38 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		return copyToken(s.tok), nil
 	}
 
-	if l, ok := s.store.(Locker); ok {
-		unlock, err := l.Lock(ctx, s.key)
-		if err != nil {
-			return nil, fmt.Errorf("auth: locking token %q: %w", s.key, err)
-		}
-		defer unlock()
-		// Whoever held the lock before may have refreshed already; its
-		// token, saved before the lock was released, supersedes ours.
-		t, err := s.load(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s.tok = t
-		if s.fresh(t) {
-			return copyToken(t), nil
-		}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: locking token %q: %w", s.key, err)
 	}
-
+	keepLocked := false
+	defer func() {
+		if !keepLocked {
+			unlock()
+		}
+	}()
+	// Whoever held the lock before may have refreshed already; its token,
+	// saved before the lock was released, supersedes ours.
+	t, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.tok = t
+	if s.fresh(t) {
+		return copyToken(t), nil
+	}
 	if s.tok.RefreshToken == "" {
 		return nil, fmt.Errorf("auth: token %q expired and has no refresh token (request %s): %w",
 			s.key, ScopeOfflineAccess, ErrConsentRequired)
 	}
+
 	// Once the token endpoint has rotated the refresh token, the answer must
 	// reach the store: the caller's cancellation does not cut the request
 	// or the save short, a timeout does.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
 	start := s.now()
-	t, err := s.cfg.TokenSource(withClient(rctx, s.hc), &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
+	t, err = s.cfg.TokenSource(withClient(rctx, s.hc), &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, tokenError("refresh", err)
 	}
@@ -154,12 +165,29 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		t.RefreshToken = s.tok.RefreshToken
 	}
 	if err := s.save(rctx, t); err != nil {
-		s.pending = t
+		// The store still holds a refresh token that no longer works. Keep
+		// the lock until the new token is saved, so that no other token
+		// source for the key refreshes with the dead one (which would make
+		// Atlassian revoke the grant).
+		s.pending, s.pendingUnlock, keepLocked = t, unlock, true
 		return nil, err
 	}
 	s.tok = t
 	return copyToken(t), nil
 }
+
+// lock takes the store's lock for the key if the store is a [Locker], else
+// a lock for the key shared by all token sources in the process.
+func (s *TokenSource) lock(ctx context.Context) (func(), error) {
+	if l, ok := s.store.(Locker); ok {
+		return l.Lock(ctx, s.key)
+	}
+	return processLocks.Lock(ctx, s.key)
+}
+
+// processLocks serialises refreshes of token sources whose store is not a
+// Locker, per key, within the process.
+var processLocks keyLocks
 
 // Client returns an HTTP client that authenticates every request with an
 // access token from s, for webhooks.WithHTTPClient. See [TokenSource.Transport].

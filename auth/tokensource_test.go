@@ -272,9 +272,20 @@ func TestSavedBeforeUse(t *testing.T) {
 // TestConcurrentRefreshOnce: many goroutines needing a new token at once
 // cause one refresh, with one source or with several sharing a store.
 func TestConcurrentRefreshOnce(t *testing.T) {
-	for _, sources := range []int{1, 4} {
-		t.Run(fmt.Sprintf("%d sources", sources), func(t *testing.T) {
-			f, clk, store, _ := setup(t)
+	for _, tc := range []struct {
+		sources int
+		locker  bool // the store implements Locker
+	}{{1, true}, {4, true}, {1, false}, {4, false}} {
+		sources := tc.sources
+		t.Run(fmt.Sprintf("%d sources, Locker %v", tc.sources, tc.locker), func(t *testing.T) {
+			f, clk, counting, _ := setup(t)
+			var store TokenStore = counting
+			if !tc.locker {
+				store = struct{ TokenStore }{counting} // hides Lock
+			}
+			if _, ok := store.(Locker); ok != tc.locker {
+				t.Fatal("test store has the wrong kind")
+			}
 			// Hold the first refresh until every goroutine has started.
 			started := make(chan struct{})
 			release := make(chan struct{})
@@ -314,10 +325,43 @@ func TestConcurrentRefreshOnce(t *testing.T) {
 					t.Fatalf("goroutines got different tokens: %q and %q", got[0], got[i])
 				}
 			}
-			if f.refreshes.Load() != 1 || store.saves.Load() != 1 {
-				t.Fatalf("refreshes %d, saves %d, want 1 and 1", f.refreshes.Load(), store.saves.Load())
+			if f.refreshes.Load() != 1 || counting.saves.Load() != 1 {
+				t.Fatalf("refreshes %d, saves %d, want 1 and 1", f.refreshes.Load(), counting.saves.Load())
 			}
 		})
+	}
+}
+
+// TestSaveFailsHoldsLock: while a refreshed token waits to be saved, other
+// token sources for the key wait instead of spending the dead refresh
+// token still in the store.
+func TestSaveFailsHoldsLock(t *testing.T) {
+	f, clk, store, first := setup(t)
+	a, b := newSource(f, store, clk), newSource(f, store, clk)
+	clk.Advance(time.Hour)
+	store.failing.Store(true)
+	if _, err := a.Token(); !errors.Is(err, ErrTokenNotSaved) {
+		t.Fatalf("a: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.TokenContext(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("b while a's token is unsaved: %v, want to wait for the lock", err)
+	}
+	if f.refreshes.Load() != 1 {
+		t.Fatalf("%d refreshes", f.refreshes.Load())
+	}
+	store.failing.Store(false)
+	ta, err := a.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := b.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.RefreshToken != ta.RefreshToken || ta.RefreshToken == first.RefreshToken || f.refreshes.Load() != 1 {
+		t.Fatalf("a %q, b %q, refreshes %d", ta.RefreshToken, tb.RefreshToken, f.refreshes.Load())
 	}
 }
 
@@ -445,24 +489,26 @@ func TestConsentRequired(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
-	t.Run("stale store, reused token", func(t *testing.T) {
-		// Two sources over a store that cannot lock: the second spends a
-		// refresh token the first already rotated, and Atlassian revokes.
+	t.Run("reused refresh token", func(t *testing.T) {
+		// A stale copy of the store (say, restored from a backup) holds a
+		// refresh token that was rotated since: Atlassian refuses it and
+		// revokes the grant.
 		f, clk, store, first := setup(t)
-		plain := struct{ TokenStore }{&MemoryStore{}}
-		plain.Save(context.Background(), key, first)
-		a, b := newSource(f, plain, clk), newSource(f, plain, clk)
-		a.Token()
-		b.Token() // both hold the first token in memory now
 		clk.Advance(time.Hour)
-		if _, err := a.Token(); err != nil {
+		if _, err := newSource(f, store, clk).Token(); err != nil {
 			t.Fatal(err)
 		}
-		_, err := b.Token()
+		stale := &MemoryStore{}
+		stale.Save(context.Background(), key, first)
+		_, err := newSource(f, stale, clk).Token()
 		if !errors.Is(err, ErrConsentRequired) {
 			t.Fatalf("err = %v", err)
 		}
-		_ = store
+		// The grant is gone for the up-to-date store as well.
+		clk.Advance(time.Hour)
+		if _, err := newSource(f, store, clk).Token(); !errors.Is(err, ErrConsentRequired) {
+			t.Fatalf("after revocation: %v", err)
+		}
 	})
 	t.Run("nothing stored", func(t *testing.T) {
 		f := newFakeAtlassian(t)
