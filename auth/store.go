@@ -39,9 +39,14 @@ type TokenStore interface {
 // unlock. A distributed store implements Lock with a distributed lock (for
 // example a Redis lock with a lease longer than a token request) so that two
 // processes never spend the same refresh token. Lock must return ctx.Err()
-// if ctx ends first.
+// if ctx ends first, and unlock must be safe to call from any goroutine:
+// when saving a refreshed token fails, the token source keeps the lock
+// until a later call saves the token (see [TokenSource]), so a lease should
+// be renewed while held or be long enough to cover that.
 //
-// [MemoryStore] and [FileStore] implement Locker within one process.
+// Without a Locker, token sources serialise refreshes of a key only within
+// their process. [MemoryStore] and [FileStore] implement Locker within one
+// process.
 type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }

@@ -378,7 +378,6 @@ func TestSaveFailsHoldsLock(t *testing.T) {
 func TestSaveFails(t *testing.T) {
 	f, clk, store, first := setup(t)
 	var newTok string
-	f.inRefresh = func() {}
 	ts := newSource(f, store, clk)
 	clk.Advance(time.Hour)
 	store.failing.Store(true)
@@ -391,10 +390,8 @@ func TestSaveFails(t *testing.T) {
 			t.Errorf("store's error lost: %v", err)
 		}
 		f.mu.Lock()
-		for rt := range f.live {
-			if strings.HasPrefix(rt, "rt-") {
-				newTok = rt
-			}
+		for rt := range f.live { // the one live refresh token: the unsaved one
+			newTok = rt
 		}
 		f.mu.Unlock()
 		assertNoSecrets(t, err, first.AccessToken, first.RefreshToken, newTok, f.clientSecret)
