@@ -60,7 +60,7 @@ func decode[T any](t *testing.T, b []byte) T {
 
 type regResult struct {
 	WebhookRegistrationResult []struct {
-		CreatedWebhookID *int64  `json:"createdWebhookId"`
+		CreatedWebhookID *int64   `json:"createdWebhookId"`
 		Errors           []string `json:"errors"`
 	} `json:"webhookRegistrationResult"`
 }
