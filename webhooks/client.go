@@ -243,7 +243,7 @@ func webhooksFromWire(ws []openapi.Webhook) []Webhook {
 			out[i].Events = nil
 		}
 		if w.ExpirationDate != nil {
-			out[i].ExpirationDate = w.ExpirationDate.Time
+			out[i].ExpirationDate = w.ExpirationDate.UTC()
 		}
 	}
 	return out
@@ -354,7 +354,7 @@ func (c *Client) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if res.ExpirationDate == nil || res.ExpirationDate.IsZero() {
 		return time.Time{}, fmt.Errorf("%w: PUT %s: no expirationDate in the answer", ErrUnexpectedResponse, c.refreshEndpoint)
 	}
-	return res.ExpirationDate.Time, nil
+	return res.ExpirationDate.UTC(), nil
 }
 
 // Delete removes the webhooks with the given IDs. Jira ignores IDs of

@@ -44,7 +44,7 @@ type Webhook struct {
 	JQLFilter               string
 	FieldIDsFilter          []string
 	IssuePropertyKeysFilter []string
-	// ExpirationDate is when Jira deletes the webhook unless it is
+	// ExpirationDate (in UTC) is when Jira deletes the webhook unless it is
 	// refreshed first (30 days after registration or the last refresh).
 	// Zero if Jira did not say.
 	ExpirationDate time.Time
