@@ -38,6 +38,12 @@ const (
 	VarVersionID        URLVariable = "version.id"
 )
 
+// VarModifiedUserAccountID is the account ID of the user who caused the
+// event. Jira Cloud identifies users by account ID and substitutes this
+// variable where the guide's ${modifiedUser.key} and ${modifiedUser.name}
+// (user key and username, withdrawn for privacy) may arrive empty.
+const VarModifiedUserAccountID URLVariable = "modifiedUser.accountId"
+
 // Placeholder returns v as Jira expects it in a webhook URL: "${" + v + "}".
 func (v URLVariable) Placeholder() string { return "${" + string(v) + "}" }
 
