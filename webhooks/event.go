@@ -1,9 +1,7 @@
 package webhooks
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -68,30 +66,6 @@ func (e *Event) IsMerge() bool {
 	return e != nil && e.Name == VersionDeleted && e.MergedTo != nil
 }
 
-// wireEvent is the JSON shape of a callback; ParseEvent moves it into Event.
-type wireEvent struct {
-	WebhookEvent       *string         `json:"webhookEvent"`
-	Timestamp          flexInt         `json:"timestamp"`
-	IssueEventTypeName string          `json:"issue_event_type_name"`
-	MatchedWebhookIDs  []flexInt       `json:"matchedWebhookIds"`
-	User               *User           `json:"user"`
-	Issue              *Issue          `json:"issue"`
-	Changelog          *Changelog      `json:"changelog"`
-	Comment            *Comment        `json:"comment"`
-	Worklog            *Worklog        `json:"worklog"`
-	Attachment         *Attachment     `json:"attachment"`
-	IssueLink          *IssueLink      `json:"issueLink"`
-	Sprint             *Sprint         `json:"sprint"`
-	OldValue           json.RawMessage `json:"oldValue"`
-	Board              *Board          `json:"board"`
-	Configuration      json.RawMessage `json:"configuration"`
-	Version            *Version        `json:"version"`
-	MergedTo           *Version        `json:"mergedTo"`
-	Project            *Project        `json:"project"`
-	Filter             *Filter         `json:"filter"`
-	Property           *Property       `json:"property"`
-}
-
 // ParseEvent decodes a Jira webhook body. It checks nothing about who sent
 // it: verify the raw bytes first (see Verifier), or use Handler, which does
 // both.
@@ -101,78 +75,121 @@ type wireEvent struct {
 // does not know are not an error. The returned Event keeps body as Raw
 // without copying it.
 func ParseEvent(body []byte) (*Event, error) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 {
+	i := skipWS(body, 0)
+	if i == len(body) {
 		return nil, fmt.Errorf("%w: empty body", ErrMalformedBody)
 	}
-	if trimmed[0] != '{' {
+	if body[i] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformedBody)
 	}
-	var w wireEvent
-	if err := unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedBody, describeJSONError(err))
+	if !validJSON(body) {
+		return nil, fmt.Errorf("%w: invalid JSON", ErrMalformedBody)
 	}
-	if w.WebhookEvent == nil || *w.WebhookEvent == "" {
+	e := &Event{Raw: body}
+	var (
+		name, oldValue []byte
+		bad            string
+	)
+	// object reports whether v may be decoded as one of the event's parts:
+	// an object, or null for an absent part. Anything else is malformed.
+	object := func(key string, v []byte) bool {
+		if v[0] == '{' {
+			return true
+		}
+		if v[0] != 'n' && bad == "" {
+			bad = key
+		}
+		return false
+	}
+	_ = eachMember(body, func(k, v []byte) {
+		switch string(k) {
+		case "webhookEvent":
+			name = v
+		case "timestamp":
+			if ms := jint(v); ms != 0 {
+				e.Timestamp = time.UnixMilli(ms).UTC()
+			}
+		case "issue_event_type_name":
+			e.IssueEventTypeName = jstr(v)
+		case "matchedWebhookIds":
+			if v[0] == '[' {
+				ids := []int64{}
+				_ = eachElement(v, func(x []byte) { ids = append(ids, jint(x)) })
+				e.MatchedWebhookIDs = ids
+			}
+		case "user":
+			if object("user", v) {
+				e.User = decodePtr[User](v)
+			}
+		case "issue":
+			if object("issue", v) {
+				e.Issue = decodePtr[Issue](v)
+			}
+		case "changelog":
+			if object("changelog", v) {
+				e.Changelog = decodePtr[Changelog](v)
+			}
+		case "comment":
+			if object("comment", v) {
+				e.Comment = decodePtr[Comment](v)
+			}
+		case "worklog":
+			if object("worklog", v) {
+				e.Worklog = decodePtr[Worklog](v)
+			}
+		case "attachment":
+			if object("attachment", v) {
+				e.Attachment = decodePtr[Attachment](v)
+			}
+		case "issueLink":
+			if object("issueLink", v) {
+				e.IssueLink = decodePtr[IssueLink](v)
+			}
+		case "sprint":
+			if object("sprint", v) {
+				e.Sprint = decodePtr[Sprint](v)
+			}
+		case "oldValue":
+			oldValue = v
+		case "board":
+			if object("board", v) {
+				e.Board = decodePtr[Board](v)
+			}
+		case "configuration":
+			e.BoardConfiguration = jraw(v)
+		case "version":
+			if object("version", v) {
+				e.Version = decodePtr[Version](v)
+			}
+		case "mergedTo":
+			if object("mergedTo", v) {
+				e.MergedTo = decodePtr[Version](v)
+			}
+		case "project":
+			if object("project", v) {
+				e.Project = decodePtr[Project](v)
+			}
+		case "filter":
+			if object("filter", v) {
+				e.Filter = decodePtr[Filter](v)
+			}
+		case "property":
+			if object("property", v) {
+				e.Property = decodePtr[Property](v)
+			}
+		}
+	})
+	if bad != "" {
+		return nil, fmt.Errorf("%w: %q is not an object", ErrMalformedBody, bad)
+	}
+	if len(name) < 3 || name[0] != '"' {
 		return nil, fmt.Errorf("%w: no webhookEvent", ErrMalformedBody)
 	}
-	e := &Event{
-		Name:               EventName(*w.WebhookEvent),
-		IssueEventTypeName: w.IssueEventTypeName,
-		Raw:                body,
-		User:               w.User,
-		Issue:              w.Issue,
-		Changelog:          w.Changelog,
-		Comment:            w.Comment,
-		Worklog:            w.Worklog,
-		Attachment:         w.Attachment,
-		IssueLink:          w.IssueLink,
-		Sprint:             w.Sprint,
-		Board:              w.Board,
-		Version:            w.Version,
-		MergedTo:           w.MergedTo,
-		Project:            w.Project,
-		Filter:             w.Filter,
-		Property:           w.Property,
-	}
-	if w.Timestamp != 0 {
-		e.Timestamp = time.UnixMilli(int64(w.Timestamp)).UTC()
-	}
-	if len(w.MatchedWebhookIDs) > 0 {
-		e.MatchedWebhookIDs = make([]int64, len(w.MatchedWebhookIDs))
-		for i, id := range w.MatchedWebhookIDs {
-			e.MatchedWebhookIDs[i] = int64(id)
-		}
-	}
-	if len(w.Configuration) > 0 && !isNull(w.Configuration) {
-		e.BoardConfiguration = w.Configuration
-	}
+	e.Name = EventName(jstr(name))
 	// "oldValue" holds the previous sprint in sprint_updated; other events
-	// use the name for other things, so only decode it next to a sprint.
-	if w.Sprint != nil && len(w.OldValue) > 0 && w.OldValue[0] == '{' {
-		var old Sprint
-		if err := unmarshal(w.OldValue, &old); err == nil {
-			e.OldSprint = &old
-		}
+	// may use the name for other things, so only decode it next to a sprint.
+	if e.Sprint != nil && len(oldValue) > 0 && oldValue[0] == '{' {
+		e.OldSprint = decodePtr[Sprint](oldValue)
 	}
 	return e, nil
-}
-
-// describeJSONError keeps a decoding error short and free of body content.
-func describeJSONError(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field != "" {
-			return fmt.Sprintf("field %s: cannot decode JSON %s", te.Field, te.Value)
-		}
-		return fmt.Sprintf("cannot decode JSON %s at offset %d", te.Value, te.Offset)
-	}
-	return err.Error()
-}
-
-func isNull(b []byte) bool {
-	return bytes.Equal(bytes.TrimSpace(b), []byte("null"))
 }

@@ -98,58 +98,58 @@ func (f IssueFields) MarshalJSON() ([]byte, error) {
 // A system field of an unexpected type is left zero (its raw value is still
 // reachable through Field) rather than failing the whole event.
 func (f *IssueFields) UnmarshalJSON(b []byte) error {
-	return f.decode(append([]byte(nil), b...), 0)
+	*f = IssueFields{}
+	if isNull(b) {
+		return nil
+	}
+	if !validJSON(b) {
+		return errors.New("webhooks: invalid JSON")
+	}
+	buf := append([]byte(nil), b[skipWS(b, 0):]...)
+	if buf[0] != '{' {
+		return errors.New("webhooks: issue fields: expected a JSON object")
+	}
+	f.decode(buf, 0)
+	return nil
 }
 
-func (f *IssueFields) decode(buf []byte, depth int) error {
+// decode splits the fields object buf, which it keeps, and decodes the
+// known fields. depth is 1 inside a parent issue.
+func (f *IssueFields) decode(buf []byte, depth int) {
 	*f = IssueFields{}
-	if isNull(buf) {
-		return nil
+	if len(buf) == 0 || buf[0] != '{' {
+		return
 	}
 	type span struct {
-		k0, k1, v0, v1 int
-		esc            bool
+		key    []byte
+		v0, v1 int
 	}
-	spans := make([]span, 0, 64)
+	var stack [128]span
+	spans := stack[:0]
 	keyBytes := 0
-	// Offsets are recovered from capacities: every slice eachMember hands
-	// out is a suffix-capacity subslice of buf.
-	err := eachMember(buf, func(key []byte, esc bool, val []byte) error {
-		k0, v0 := cap(buf)-cap(key), cap(buf)-cap(val)
-		spans = append(spans, span{k0, k0 + len(key), v0, v0 + len(val), esc})
+	// eachMember hands out subslices of buf that keep buf's capacity, so a
+	// value's offset is the difference of capacities.
+	_ = eachMember(buf, func(key, val []byte) {
+		v0 := cap(buf) - cap(val)
+		spans = append(spans, span{key, v0, v0 + len(val)})
 		keyBytes += len(key)
-		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("issue fields: %w", err)
-	}
 	// All field names share one string allocation.
 	var sb strings.Builder
 	sb.Grow(keyBytes)
-	type nameRange struct{ n0, n1 int }
-	ranges := make([]nameRange, len(spans))
-	for i, s := range spans {
-		n0 := sb.Len()
-		if s.esc {
-			var name string
-			if err := json.Unmarshal(buf[s.k0-1:s.k1+1], &name); err != nil {
-				return fmt.Errorf("issue fields: bad key: %w", err)
-			}
-			sb.WriteString(name)
-		} else {
-			sb.Write(buf[s.k0:s.k1])
-		}
-		ranges[i] = nameRange{n0, sb.Len()}
+	for _, s := range spans {
+		sb.Write(s.key)
 	}
 	names := sb.String()
 	f.buf = buf[:len(buf):len(buf)]
 	f.entries = make([]fieldEntry, len(spans))
+	n := 0
 	for i, s := range spans {
-		name := names[ranges[i].n0:ranges[i].n1]
+		name := names[n : n+len(s.key)]
+		n += len(s.key)
 		f.entries[i] = fieldEntry{name: name, v0: s.v0, v1: s.v1}
-		f.decodeKnown(name, buf[s.v0:s.v1:s.v1], depth)
+		f.decodeKnown(name, f.buf[s.v0:s.v1:s.v1], depth)
 	}
-	return nil
 }
 
 // decodeKnown fills the typed field for name, if it is one; values of an
@@ -160,106 +160,49 @@ func (f *IssueFields) decodeKnown(name string, val []byte, depth int) {
 	}
 	switch name {
 	case "summary":
-		var s flexString
-		if s.UnmarshalJSON(val) == nil {
-			f.Summary = string(s)
-		}
+		f.Summary = jstr(val)
 	case "description":
 		f.Description = RichText{raw: val}
 	case "issuetype":
-		decodeInto(val, &f.IssueType)
+		f.IssueType = decodePtr[IssueType](val)
 	case "project":
-		decodeInto(val, &f.Project)
+		f.Project = decodePtr[Project](val)
 	case "status":
-		decodeInto(val, &f.Status)
+		f.Status = decodePtr[Status](val)
 	case "priority":
-		decodeInto(val, &f.Priority)
+		f.Priority = decodePtr[Priority](val)
 	case "resolution":
-		decodeInto(val, &f.Resolution)
+		f.Resolution = decodePtr[Resolution](val)
 	case "assignee":
-		decodeInto(val, &f.Assignee)
+		f.Assignee = decodePtr[User](val)
 	case "reporter":
-		decodeInto(val, &f.Reporter)
+		f.Reporter = decodePtr[User](val)
 	case "creator":
-		decodeInto(val, &f.Creator)
+		f.Creator = decodePtr[User](val)
 	case "labels":
-		decodeInto(val, &f.Labels)
+		f.Labels = jstrings(val)
 	case "components":
-		decodeInto(val, &f.Components)
+		f.Components = decodeSlice[Component](val)
 	case "fixVersions":
-		decodeInto(val, &f.FixVersions)
+		f.FixVersions = decodeSlice[Version](val)
 	case "parent":
-		if depth == 0 && val[0] == '{' { // Jira sends one level; never recurse further
-			var p Issue
-			if p.decode(val, depth+1) == nil {
-				f.Parent = &p
+		// Jira sends one level of parent; never recurse further, so that a
+		// hostile body cannot make decoding quadratic.
+		if depth == 0 && val[0] == '{' {
+			p := new(Issue)
+			if eachMember(val, func(k, v []byte) { p.memberAt(k, v, depth+1) }) == nil {
+				f.Parent = p
 			}
 		}
 	case "created":
-		f.Created = decodeTime(val)
+		f.Created = jtime(val)
 	case "updated":
-		f.Updated = decodeTime(val)
+		f.Updated = jtime(val)
 	case "resolutiondate":
-		f.ResolutionDate = decodeTime(val)
+		f.ResolutionDate = jtime(val)
 	case "duedate":
-		f.DueDate = decodeTime(val)
+		f.DueDate = jtime(val)
 	}
-}
-
-// decodeInto decodes val into *dst, leaving *dst zero if val does not fit.
-func decodeInto[T any](val []byte, dst *T) {
-	var v T
-	if unmarshal(val, &v) == nil {
-		*dst = v
-	}
-}
-
-func decodeTime(val []byte) time.Time {
-	var t jiraTime
-	if t.UnmarshalJSON(val) != nil {
-		return time.Time{}
-	}
-	return t.t
-}
-
-// UnmarshalJSON implements json.Unmarshaler. The id may be a string or a
-// number; the fields are split lazily (see IssueFields).
-func (is *Issue) UnmarshalJSON(b []byte) error {
-	return is.decode(append([]byte(nil), b...), 0)
-}
-
-// decode decodes an issue from buf, which it may keep.
-func (is *Issue) decode(buf []byte, depth int) error {
-	*is = Issue{}
-	if isNull(buf) {
-		return nil
-	}
-	return eachMember(buf, func(key []byte, esc bool, val []byte) error {
-		if esc {
-			return nil // none of the keys we read needs escaping
-		}
-		var s flexString
-		switch string(key) {
-		case "id":
-			if err := s.UnmarshalJSON(val); err != nil {
-				return fmt.Errorf("issue id: %w", err)
-			}
-			is.ID = string(s)
-		case "key":
-			if err := s.UnmarshalJSON(val); err != nil {
-				return fmt.Errorf("issue key: %w", err)
-			}
-			is.Key = string(s)
-		case "self":
-			if err := s.UnmarshalJSON(val); err != nil {
-				return fmt.Errorf("issue self: %w", err)
-			}
-			is.Self = string(s)
-		case "fields":
-			return is.Fields.decode(val, depth)
-		}
-		return nil
-	})
 }
 
 // RichText is a text value Jira sends in more than one form: a plain

@@ -349,8 +349,8 @@ func TestParseEventVariants(t *testing.T) {
 func TestParseEventMalformed(t *testing.T) {
 	for _, body := range []string{
 		"", "   ", "null", "[]", `"x"`, "{", `{"webhookEvent":}`, `{}`, `{"webhookEvent":""}`,
-		`{"webhookEvent":5}`, `{"webhookEvent":"x","issue":"PAY-1"}`, `{"webhookEvent":"x","timestamp":{}}`,
-		`{"webhookEvent":"x"} trailing`, `{"webhookEvent":"x","issue":{"fields":[1]}}`,
+		`{"webhookEvent":5}`, `{"webhookEvent":"x","issue":"PAY-1"}`,
+		`{"webhookEvent":"x"} trailing`,
 	} {
 		e, err := ParseEvent([]byte(body))
 		if !errors.Is(err, ErrMalformedBody) || e != nil {
