@@ -151,7 +151,10 @@ func (p *Priority) member(k, v []byte) {
 }
 
 // UnmarshalJSON implements json.Unmarshaler, leniently like ParseEvent.
-func (p *Priority) UnmarshalJSON(b []byte) error { *p = Priority{}; return unmarshalObject(b, p.member) }
+func (p *Priority) UnmarshalJSON(b []byte) error {
+	*p = Priority{}
+	return unmarshalObject(b, p.member)
+}
 
 func (r *Resolution) member(k, v []byte) {
 	switch string(k) {
@@ -530,7 +533,10 @@ func (p *Property) member(k, v []byte) {
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (p *Property) UnmarshalJSON(b []byte) error { *p = Property{}; return unmarshalObject(b, p.member) }
+func (p *Property) UnmarshalJSON(b []byte) error {
+	*p = Property{}
+	return unmarshalObject(b, p.member)
+}
 
 func (is *Issue) member(k, v []byte) {
 	is.memberAt(k, v, 0)
