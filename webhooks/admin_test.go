@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -444,6 +445,21 @@ func TestClientAdminEndpoint(t *testing.T) {
 	}
 	if _, err := NewAdminClient("not a url"); err == nil {
 		t.Error("NewAdminClient(bad): no error")
+	}
+}
+
+func TestAdminWebhookStringHidesSecret(t *testing.T) {
+	w := AdminWebhook{ID: 3, Name: "n", URL: "https://a.example/h", Secret: "s3cr3t-value", Events: []EventName{IssueCreated}}
+	for _, s := range []string{w.String(), fmt.Sprintf("%v", w), fmt.Sprintf("%+v", &w), fmt.Sprintf("%#v", w), fmt.Sprint([]AdminWebhook{w})} {
+		if strings.Contains(s, "s3cr3t") {
+			t.Fatalf("secret printed: %s", s)
+		}
+		if !strings.Contains(s, "[redacted]") || !strings.Contains(s, `Name:"n"`) || !strings.Contains(s, "jira:issue_created") {
+			t.Fatalf("String = %s", s)
+		}
+	}
+	if s := (AdminWebhook{Name: "n"}).String(); strings.Contains(s, "redacted") {
+		t.Fatalf("no secret, yet %s", s)
 	}
 }
 

@@ -82,6 +82,25 @@ type AdminWebhook struct {
 	LastUpdatedDisplayName string
 }
 
+// String describes w on one line with every field but the secret, which is
+// shown as "[redacted]" when set, so that logging a webhook never leaks it.
+func (w AdminWebhook) String() string {
+	secret := ""
+	if w.Secret != "" {
+		secret = "[redacted]"
+	}
+	var last string
+	if !w.LastUpdated.IsZero() {
+		last = w.LastUpdated.Format(time.RFC3339)
+	}
+	return fmt.Sprintf("AdminWebhook{ID:%d Self:%q Name:%q URL:%q Events:%v JQLFilter:%q ExcludeBody:%t Disabled:%t Secret:%q IsSigned:%t LastUpdated:%s LastUpdatedUser:%q LastUpdatedDisplayName:%q}",
+		w.ID, w.Self, w.Name, w.URL, w.Events, w.JQLFilter, w.ExcludeBody, w.Disabled, secret, w.IsSigned,
+		last, w.LastUpdatedUser, w.LastUpdatedDisplayName)
+}
+
+// GoString is String, so that %#v does not print the secret either.
+func (w AdminWebhook) GoString() string { return w.String() }
+
 // AdminEvents returns every event an admin webhook can subscribe to, as the
 // Jira webhooks guide lists them, in the guide's order, followed by the
 // attachment, filter and issue property events that Jira Cloud added. It
