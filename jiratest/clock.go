@@ -42,8 +42,8 @@ func (c *Clock) Now() time.Time {
 // that when Advance returns every retry due by the new time has been made
 // and failure times are the times the last retries failed.
 //
-// Do not call Advance from inside a webhook receiver that a delivery made by
-// this Advance is calling: the receiver would wait for itself.
+// Concurrent Advances are allowed (time never moves backwards); each retry
+// is made once, by whichever Advance reaches it first.
 func (c *Clock) Advance(d time.Duration) {
 	if d < 0 {
 		d = 0
