@@ -23,6 +23,7 @@ import (
 	"math/bits"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // maxDepth is encoding/json's nesting limit; validJSON applies the same.
@@ -254,7 +255,7 @@ func eachMember(b []byte, fn func(key, val []byte)) error {
 			return errBadObject
 		}
 		key := b[i+1 : end-1]
-		if esc {
+		if esc || !utf8.Valid(key) { // decode as encoding/json does, U+FFFD for bad UTF-8
 			var s string
 			if json.Unmarshal(b[i:end], &s) != nil {
 				return errBadObject
@@ -414,9 +415,10 @@ func jstr(v []byte) string {
 		if !ok || end != len(v) {
 			return ""
 		}
-		if !esc {
-			return string(v[1 : len(v)-1])
+		if s := v[1 : len(v)-1]; !esc && utf8.Valid(s) {
+			return string(s)
 		}
+		// Escapes, or invalid UTF-8 that encoding/json turns into U+FFFD.
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			return ""

@@ -12,7 +12,7 @@ import (
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("webhookstest", "payloads", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,94 @@
+package webhooks
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// addPayloadSeeds adds every shipped payload to a fuzz corpus.
+func payloadSeeds(f *testing.F) [][]byte {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("webhookstest", "payloads", "*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no payloads: %v", err)
+	}
+	var out [][]byte
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzParseEvent checks that ParseEvent never panics, that its JSON
+// validation agrees exactly with encoding/json, and that what it decodes
+// agrees with encoding/json on the same body.
+func FuzzParseEvent(f *testing.F) {
+	for _, b := range payloadSeeds(f) {
+		f.Add(b)
+	}
+	for _, s := range []string{
+		``, `{}`, `null`, `{"webhookEvent":"x"}`, `{"webhookEvent":"x","issue":{"fields":{"a\u0062":1}}}`,
+		`{"webhookEvent":"jira:issue_updated","changelog":{"id":1,"items":[{"from":1e3}]}}`,
+		`{"webhookEvent":"x","timestamp":-1e400}`, `[{"webhookEvent":"x"}]`, `{"webhookEvent":"\ud800"}`,
+		`{"webhookEvent":"x","sprint":{"id":"7"},"oldValue":{"id":6}}`, "{\"webhookEvent\":\"x\"\x00}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if got, want := validJSON(body), json.Valid(body); got != want {
+			t.Fatalf("validJSON = %v, json.Valid = %v", got, want)
+		}
+		e, err := ParseEvent(body)
+		if err != nil {
+			if e != nil {
+				t.Fatal("event with error")
+			}
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatal("accepted invalid JSON")
+		}
+		var ref struct {
+			WebhookEvent string `json:"webhookEvent"`
+			Issue        *struct {
+				Fields map[string]json.RawMessage `json:"fields"`
+			} `json:"issue"`
+		}
+		if err := json.Unmarshal(body, &ref); err == nil && EventName(ref.WebhookEvent) != e.Name {
+			t.Fatalf("Name = %q, encoding/json says %q", e.Name, ref.WebhookEvent)
+		}
+		if e.Name == "" {
+			t.Fatal("empty name accepted")
+		}
+		if e.Issue != nil {
+			n := 0
+			for id, raw := range e.Issue.Fields.All() {
+				n++
+				if !json.Valid(raw) {
+					t.Fatalf("field %q is not valid JSON: %q", id, raw)
+				}
+				if ref.Issue != nil && ref.Issue.Fields != nil {
+					if want, ok := ref.Issue.Fields[id]; ok && string(e.Issue.Fields.Field(id)) != string(want) {
+						t.Fatalf("field %q = %s, encoding/json says %s", id, e.Issue.Fields.Field(id), want)
+					}
+				}
+			}
+			if ref.Issue != nil && ref.Issue.Fields != nil && len(ref.Issue.Fields) > n {
+				t.Fatalf("%d fields, encoding/json sees %d", n, len(ref.Issue.Fields))
+			}
+			_ = e.Issue.Fields.Description.String()
+		}
+		if e.Comment != nil {
+			_ = e.Comment.Body.String()
+		}
+		if e.Worklog != nil {
+			_ = e.Worklog.Comment.String()
+		}
+	})
+}

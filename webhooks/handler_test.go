@@ -1,0 +1,543 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jirahooks/jirahooks/internal/jwtsign"
+	"github.com/jirahooks/jirahooks/internal/qsh"
+	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
+)
+
+var (
+	testSecret    = []byte("It's a Secret to Everybody")
+	testClientKey = "jira:5c3b2d1a-0000-4000-8000-000000000001"
+)
+
+func connectLookup(key string) ([]byte, error) {
+	switch key {
+	case testClientKey:
+		return testSecret, nil
+	case "store-down":
+		return nil, errors.New("connection refused")
+	}
+	return nil, ErrUnknownTenant
+}
+
+// recorder is a Handler under test that records callbacks and errors.
+type recorder struct {
+	h      *Handler
+	calls  atomic.Int32
+	mu     sync.Mutex
+	events []*Event
+	errs   []error
+	codes  []int
+}
+
+func newRecorder(v Verifier, opts ...HandlerOption) *recorder {
+	rec := &recorder{}
+	opts = append(opts, WithErrorHook(func(_ *http.Request, status int, err error) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.errs = append(rec.errs, err)
+		rec.codes = append(rec.codes, status)
+	}))
+	rec.h = NewHandler(v, opts...)
+	rec.h.OnAny(func(ctx context.Context, e *Event) error {
+		rec.calls.Add(1)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.events = append(rec.events, e)
+		return nil
+	})
+	return rec
+}
+
+func (rec *recorder) serve(r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	rec.h.ServeHTTP(w, r)
+	return w
+}
+
+func (rec *recorder) lastErr() error {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.errs) == 0 {
+		return nil
+	}
+	return rec.errs[len(rec.errs)-1]
+}
+
+// token builds a JWT with any header and claims, signed with HS256, HS512
+// or not at all.
+func token(t *testing.T, method jwt.SigningMethod, claims jwt.MapClaims, key []byte) string {
+	t.Helper()
+	var k any = key
+	if method == jwt.SigningMethodNone {
+		k = jwt.UnsafeAllowNoneSignatureType
+	}
+	s, err := jwt.NewWithClaims(method, claims).SignedString(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// forged returns a JWT claiming alg with a made-up signature.
+func forged(alg string, claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"`+alg+`","typ":"JWT"}`)) + "." + enc([]byte(claims)) + "." + enc([]byte("not a signature"))
+}
+
+func TestHandlerRejects(t *testing.T) {
+	body := readFixture(t, "issue_updated.json")
+	now := time.Now()
+	good := func(r *http.Request) { r.Header.Set("X-Hub-Signature", jwtsign.HubSignature(testSecret, body)) }
+	hub := HubSignature(testSecret)
+	oauth := OAuthJWT(testSecret)
+	connect := ConnectJWT(connectLookup)
+	bearer := func(tok string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	}
+	connectTok := func(claims jwt.MapClaims) func(*http.Request) {
+		return func(r *http.Request) {
+			base := jwt.MapClaims{"iss": testClientKey, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
+				"qsh": qsh.Hash(r.Method, r.URL.EscapedPath(), r.URL.Query())}
+			for k, v := range claims {
+				base[k] = v
+			}
+			r.Header.Set("Authorization", "JWT "+token(t, jwt.SigningMethodHS256, base, testSecret))
+		}
+	}
+	expClaims := func(iat, exp time.Time) jwt.MapClaims { return jwt.MapClaims{"iat": iat.Unix(), "exp": exp.Unix()} }
+
+	tests := []struct {
+		name   string
+		v      Verifier
+		opts   []HandlerOption
+		method string
+		body   []byte
+		chunk  bool // no Content-Length
+		prep   func(*http.Request)
+		before func(*recorder) // deliveries made first
+		status int
+		err    error
+	}{
+		{name: "wrong method", v: hub, method: http.MethodGet, prep: good, status: 405, err: ErrMethodNotAllowed},
+		{name: "put", v: hub, method: http.MethodPut, prep: good, status: 405, err: ErrMethodNotAllowed},
+		{name: "oversize body", v: hub, opts: []HandlerOption{WithMaxBodySize(1024)}, prep: good, status: 413, err: ErrBodyTooLarge},
+		{name: "oversize chunked body", v: hub, opts: []HandlerOption{WithMaxBodySize(1024)}, chunk: true, prep: good, status: 413, err: ErrBodyTooLarge},
+		{name: "missing signature", v: hub, status: 401, err: ErrMissingSignature},
+		{name: "empty signature header", v: hub, prep: func(r *http.Request) { r.Header.Set("X-Hub-Signature", "") }, status: 401, err: ErrMissingSignature},
+		{name: "wrong signature", v: hub, prep: func(r *http.Request) {
+			r.Header.Set("X-Hub-Signature", jwtsign.HubSignature(testSecret, []byte("another body")))
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "truncated signature", v: hub, prep: func(r *http.Request) {
+			r.Header.Set("X-Hub-Signature", jwtsign.HubSignature(testSecret, body)[:40])
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "signature without method", v: hub, prep: func(r *http.Request) {
+			r.Header.Set("X-Hub-Signature", strings.TrimPrefix(jwtsign.HubSignature(testSecret, body), "sha256="))
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "sha1 method refused", v: hub, prep: func(r *http.Request) {
+			r.Header.Set("X-Hub-Signature", "sha1="+strings.TrimPrefix(jwtsign.HubSignature(testSecret, body), "sha256="))
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "signature not hex", v: hub, prep: func(r *http.Request) { r.Header.Set("X-Hub-Signature", "sha256=zz") }, status: 401, err: ErrInvalidSignature},
+		{name: "wrong secret", v: HubSignature([]byte("another secret")), prep: good, status: 401, err: ErrInvalidSignature},
+		{name: "no secret configured", v: HubSignature(nil), prep: good, status: 500, err: ErrVerifierUnavailable},
+		{name: "nil verifier", v: nil, prep: good, status: 500, err: ErrVerifierUnavailable},
+
+		{name: "oauth missing token", v: oauth, status: 401, err: ErrMissingSignature},
+		{name: "oauth wrong scheme", v: oauth, prep: func(r *http.Request) { r.Header.Set("Authorization", "Basic dTpw") }, status: 401, err: ErrMissingSignature},
+		{name: "oauth expired", v: oauth, prep: bearer(token(t, jwt.SigningMethodHS256, expClaims(now.Add(-10*time.Minute), now.Add(-5*time.Minute)), testSecret)), status: 401, err: ErrExpiredToken},
+		{name: "oauth issued in the future", v: oauth, prep: bearer(token(t, jwt.SigningMethodHS256, expClaims(now.Add(10*time.Minute), now.Add(15*time.Minute)), testSecret)), status: 401, err: ErrExpiredToken},
+		{name: "oauth without exp", v: oauth, prep: bearer(token(t, jwt.SigningMethodHS256, jwt.MapClaims{"iat": now.Unix()}, testSecret)), status: 401, err: ErrInvalidSignature},
+		{name: "oauth wrong secret", v: oauth, prep: bearer(token(t, jwt.SigningMethodHS256, expClaims(now, now.Add(time.Minute)), []byte("nope"))), status: 401, err: ErrInvalidSignature},
+		{name: "oauth alg none", v: oauth, prep: bearer(token(t, jwt.SigningMethodNone, expClaims(now, now.Add(time.Minute)), nil)), status: 401, err: ErrInvalidSignature},
+		{name: "oauth alg none forged", v: oauth, prep: bearer(forged("none", `{"exp":9999999999}`)), status: 401, err: ErrInvalidSignature},
+		{name: "oauth RS256", v: oauth, prep: bearer(forged("RS256", `{"exp":9999999999}`)), status: 401, err: ErrInvalidSignature},
+		{name: "oauth HS512 with the right secret", v: oauth, prep: bearer(token(t, jwt.SigningMethodHS512, expClaims(now, now.Add(time.Minute)), testSecret)), status: 401, err: ErrInvalidSignature},
+		{name: "oauth garbage token", v: oauth, prep: bearer("a.b.c"), status: 401, err: ErrInvalidSignature},
+
+		{name: "connect missing token", v: connect, status: 401, err: ErrMissingSignature},
+		{name: "connect bearer scheme", v: connect, prep: bearer(token(t, jwt.SigningMethodHS256, expClaims(now, now.Add(time.Minute)), testSecret)), status: 401, err: ErrMissingSignature},
+		{name: "connect wrong qsh", v: connect, prep: connectTok(jwt.MapClaims{"qsh": qsh.Hash("POST", "/other", nil)}), status: 401, err: ErrInvalidQSH},
+		{name: "connect context qsh", v: connect, prep: connectTok(jwt.MapClaims{"qsh": "context-qsh"}), status: 401, err: ErrInvalidQSH},
+		{name: "connect no qsh", v: connect, prep: connectTok(jwt.MapClaims{"qsh": ""}), status: 401, err: ErrInvalidQSH},
+		{name: "connect unknown tenant", v: connect, prep: connectTok(jwt.MapClaims{"iss": "jira:unknown"}), status: 401, err: ErrUnknownTenant},
+		{name: "connect no iss", v: connect, prep: connectTok(jwt.MapClaims{"iss": ""}), status: 401, err: ErrInvalidSignature},
+		{name: "connect secret store down", v: connect, prep: connectTok(jwt.MapClaims{"iss": "store-down"}), status: 500, err: ErrVerifierUnavailable},
+		{name: "connect expired", v: connect, prep: connectTok(expClaims(now.Add(-time.Hour), now.Add(-time.Minute))), status: 401, err: ErrExpiredToken},
+		{name: "connect HS512", v: connect, prep: func(r *http.Request) {
+			r.Header.Set("Authorization", "JWT "+token(t, jwt.SigningMethodHS512, jwt.MapClaims{"iss": testClientKey, "exp": now.Add(time.Minute).Unix(),
+				"qsh": qsh.Hash(r.Method, r.URL.EscapedPath(), r.URL.Query())}, testSecret))
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "connect alg none", v: connect, prep: func(r *http.Request) {
+			r.Header.Set("Authorization", "JWT "+forged("none", `{"iss":"`+testClientKey+`","exp":9999999999,"qsh":"`+qsh.Hash(r.Method, r.URL.EscapedPath(), r.URL.Query())+`"}`))
+		}, status: 401, err: ErrInvalidSignature},
+
+		{name: "malformed JSON", v: hub, body: []byte(`{"webhookEvent":"jira:issue_updated",`), prep: nil, status: 400, err: ErrMalformedBody},
+		{name: "empty body", v: hub, body: []byte{}, status: 400, err: ErrMalformedBody},
+		{name: "not an event", v: hub, body: []byte(`{"hello":"world"}`), status: 400, err: ErrMalformedBody},
+		{name: "duplicate delivery", v: hub, prep: func(r *http.Request) {
+			good(r)
+			r.Header.Set("X-Atlassian-Webhook-Identifier", "dup-1")
+		}, before: func(rec *recorder) {
+			r := webhookstest.NewRequest("/hooks/jira", body, webhookstest.Hub{Secret: testSecret})
+			r.Header.Set("X-Atlassian-Webhook-Identifier", "dup-1")
+			if w := rec.serve(r); w.Code != 200 {
+				panic("first delivery failed")
+			}
+			rec.calls.Store(0)
+		}, status: 200, err: ErrDuplicate},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := body
+			if tc.body != nil {
+				b = tc.body
+			}
+			method := tc.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			rec := newRecorder(tc.v, tc.opts...)
+			if tc.before != nil {
+				tc.before(rec)
+			}
+			r := httptest.NewRequest(method, "/hooks/jira?user_id=admin", bytes.NewReader(b))
+			if tc.chunk {
+				r.ContentLength = -1
+				r.Body = io.NopCloser(struct{ io.Reader }{bytes.NewReader(b)})
+			}
+			if tc.body != nil && tc.prep == nil {
+				r.Header.Set("X-Hub-Signature", jwtsign.HubSignature(testSecret, b))
+			}
+			if tc.prep != nil {
+				tc.prep(r)
+			}
+			w := rec.serve(r)
+			if w.Code != tc.status {
+				t.Errorf("status = %d, want %d (error %v)", w.Code, tc.status, rec.lastErr())
+			}
+			if err := rec.lastErr(); !errors.Is(err, tc.err) {
+				t.Errorf("error = %v, want %v", err, tc.err)
+			}
+			if n := rec.calls.Load(); n != 0 {
+				t.Errorf("callback called %d times", n)
+			}
+			if w.Code != 200 {
+				if got, want := w.Body.String(), http.StatusText(w.Code)+"\n"; got != want {
+					t.Errorf("response body %q leaks detail; want %q", got, want)
+				}
+			}
+			if w.Code == 405 && w.Header().Get("Allow") != http.MethodPost {
+				t.Errorf("Allow = %q", w.Header().Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestOfficialVectors(t *testing.T) {
+	// X-Hub-Signature vector.
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("Hello World!"))
+	r.Header.Set("X-Hub-Signature", "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9")
+	if err := HubSignature(testSecret).Verify(r, []byte("Hello World!")); err != nil {
+		t.Errorf("hub vector: %v", err)
+	}
+	// Upper-case hex and method are the same signature.
+	r.Header.Set("X-Hub-Signature", "SHA256=A4771C39FBE90F317C7824E83DDEF3CAAE9CB3D976C214ACE1F2937E133263C9")
+	if err := HubSignature(testSecret).Verify(r, []byte("Hello World!")); err != nil {
+		t.Errorf("hub vector, upper case: %v", err)
+	}
+
+	// qsh vector: a Connect token whose qsh is the documented hash verifies
+	// for the documented request, and only for it.
+	now := time.Now()
+	tok := token(t, jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": testClientKey, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
+		"qsh": "70282c7cf82834bd5a3d6dacda1b4ccd5cf5860a63a1fa2fb86b64d576e6a1d5",
+	}, testSecret)
+	v := ConnectJWT(connectLookup).(TenantVerifier)
+	r = httptest.NewRequest(http.MethodGet, "/path/to/service?a=1&A=2&b=3&B=4", nil)
+	r.Header.Set("Authorization", "JWT "+tok)
+	tenant, err := v.VerifyTenant(r, nil)
+	if err != nil || tenant != testClientKey {
+		t.Errorf("qsh vector: tenant %q, %v", tenant, err)
+	}
+	r = httptest.NewRequest(http.MethodGet, "/path/to/service?a=1&A=2&b=3&B=5", nil)
+	r.Header.Set("Authorization", "JWT "+tok)
+	if _, err := v.VerifyTenant(r, nil); !errors.Is(err, ErrInvalidQSH) {
+		t.Errorf("changed query accepted: %v", err)
+	}
+	// With a context path, the same hash verifies under the app's base path.
+	r = httptest.NewRequest(http.MethodGet, "/app/path/to/service?a=1&A=2&b=3&B=4&jwt=ignored", nil)
+	r.Header.Set("Authorization", "JWT "+tok)
+	if err := ConnectJWTWithContextPath("/app", connectLookup).Verify(r, nil); err != nil {
+		t.Errorf("qsh vector under a context path: %v", err)
+	}
+}
+
+func TestHandlerDeliversEachKind(t *testing.T) {
+	body := readFixture(t, "issue_updated.json")
+	tests := []struct {
+		name   string
+		v      Verifier
+		signer webhookstest.Signer
+		opts   []HandlerOption
+		tenant string
+	}{
+		{"hub", HubSignature(testSecret), webhookstest.Hub{Secret: testSecret}, nil, ""},
+		{"hub rotated", HubSignatures([]byte("new secret"), testSecret), webhookstest.Hub{Secret: testSecret}, nil, ""},
+		{"hub with tenant func", HubSignature(testSecret), webhookstest.Hub{Secret: testSecret},
+			[]HandlerOption{WithTenant(func(r *http.Request) string { return r.URL.Query().Get("site") })}, "acme"},
+		{"oauth", OAuthJWT(testSecret), webhookstest.OAuth{ClientSecret: testSecret}, nil, ""},
+		{"connect", ConnectJWT(connectLookup), webhookstest.Connect{ClientKey: testClientKey, SharedSecret: testSecret}, nil, testClientKey},
+		{"connect context path", ConnectJWTWithContextPath("/app", connectLookup), webhookstest.Connect{ClientKey: testClientKey, SharedSecret: testSecret, ContextPath: "/app"}, nil, testClientKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHandler(tc.v, tc.opts...)
+			var got []*Event
+			var fromCtx Delivery
+			h.On(IssueUpdated, func(ctx context.Context, e *Event) error {
+				got = append(got, e)
+				fromCtx, _ = DeliveryFrom(ctx)
+				return nil
+			})
+			h.On(IssueCreated, func(context.Context, *Event) error {
+				t.Error("callback for another event called")
+				return nil
+			})
+			anyCalls := 0
+			h.OnAny(func(context.Context, *Event) error { anyCalls++; return nil })
+			r := webhookstest.NewRequest("/app/hooks?site=acme", body, tc.signer)
+			webhookstest.SetDelivery(r, "delivery-7", 2)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != 200 || len(got) != 1 || anyCalls != 1 {
+				t.Fatalf("status %d, %d callbacks, %d catch-all", w.Code, len(got), anyCalls)
+			}
+			want := Delivery{ID: "delivery-7", Retry: 2, Flow: "Primary", Tenant: tc.tenant}
+			if got[0].Delivery != want || fromCtx != want {
+				t.Errorf("delivery = %+v / ctx %+v, want %+v", got[0].Delivery, fromCtx, want)
+			}
+			if got[0].Issue.Key != "PAY-142" || !bytes.Equal(got[0].Raw, body) {
+				t.Errorf("event = %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestHandlerRetriesAfterFailure(t *testing.T) {
+	body := readFixture(t, "comment_created.json")
+	for _, fail := range []string{"error", "panic"} {
+		t.Run(fail, func(t *testing.T) {
+			attempts, successes := 0, 0
+			var hookErr error
+			h := NewHandler(HubSignature(testSecret), WithErrorHook(func(_ *http.Request, _ int, err error) { hookErr = err }))
+			h.On(CommentCreated, func(context.Context, *Event) error {
+				attempts++
+				if attempts == 1 {
+					if fail == "panic" {
+						panic("boom")
+					}
+					return errors.New("database unavailable")
+				}
+				successes++
+				return nil
+			})
+			deliver := func(retry int) int {
+				r := webhookstest.NewRequest("/hooks", body, webhookstest.Hub{Secret: testSecret})
+				webhookstest.SetDelivery(r, "same-id", retry)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w.Code
+			}
+			if code := deliver(0); code != 500 || !errors.Is(hookErr, ErrCallback) {
+				t.Fatalf("failing callback: status %d, error %v", code, hookErr)
+			}
+			if code := deliver(1); code != 200 {
+				t.Fatalf("retry: status %d", code)
+			}
+			if code := deliver(2); code != 200 || !errors.Is(hookErr, ErrDuplicate) {
+				t.Fatalf("duplicate: status %d, error %v", code, hookErr)
+			}
+			if attempts != 2 || successes != 1 {
+				t.Errorf("attempts %d, successes %d", attempts, successes)
+			}
+		})
+	}
+}
+
+func TestHandlerStopsAtFirstCallbackError(t *testing.T) {
+	h := NewHandler(HubSignature(testSecret))
+	ran := []string{}
+	h.On(IssueUpdated, func(context.Context, *Event) error { ran = append(ran, "a"); return errors.New("fail") })
+	h.On(IssueUpdated, func(context.Context, *Event) error { ran = append(ran, "b"); return nil })
+	h.OnAny(func(context.Context, *Event) error { ran = append(ran, "any"); return nil })
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, webhookstest.NewRequest("/", readFixture(t, "issue_updated.json"), webhookstest.Hub{Secret: testSecret}))
+	if w.Code != 500 || strings.Join(ran, ",") != "a" {
+		t.Errorf("status %d, ran %v", w.Code, ran)
+	}
+}
+
+func TestHandlerDedupeScopedByTenant(t *testing.T) {
+	rec := newRecorder(ConnectJWT(func(key string) ([]byte, error) { return testSecret, nil }))
+	body := readFixture(t, "worklog_created.json")
+	for _, key := range []string{"tenant-a", "tenant-b", "tenant-a"} {
+		r := webhookstest.NewRequest("/hooks", body, webhookstest.Connect{ClientKey: key, SharedSecret: testSecret})
+		webhookstest.SetDelivery(r, "shared-id", 0)
+		if w := rec.serve(r); w.Code != 200 {
+			t.Fatalf("status %d", w.Code)
+		}
+	}
+	if n := rec.calls.Load(); n != 2 {
+		t.Errorf("callbacks = %d, want 2 (one per tenant)", n)
+	}
+	// Without an identifier nothing is deduplicated.
+	for range 2 {
+		r := webhookstest.NewRequest("/hooks", body, webhookstest.Connect{ClientKey: "tenant-c", SharedSecret: testSecret})
+		r.Header.Del("X-Atlassian-Webhook-Identifier")
+		rec.serve(r)
+	}
+	if n := rec.calls.Load(); n != 4 {
+		t.Errorf("callbacks = %d, want 4", n)
+	}
+	// Dedupe switched off.
+	off := newRecorder(HubSignature(testSecret), WithDedupeStore(nil))
+	for range 2 {
+		r := webhookstest.NewRequest("/hooks", body, webhookstest.Hub{Secret: testSecret})
+		webhookstest.SetDelivery(r, "x", 0)
+		off.serve(r)
+	}
+	if n := off.calls.Load(); n != 2 {
+		t.Errorf("callbacks without dedupe = %d, want 2", n)
+	}
+}
+
+func TestHandlerConcurrentDuplicateIsRetried(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	h := NewHandler(HubSignature(testSecret))
+	var calls atomic.Int32
+	h.OnAny(func(context.Context, *Event) error {
+		if calls.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	})
+	body := readFixture(t, "sprint_started.json")
+	req := func() *http.Request {
+		r := webhookstest.NewRequest("/hooks", body, webhookstest.Hub{Secret: testSecret})
+		webhookstest.SetDelivery(r, "in-flight", 0)
+		return r
+	}
+	first := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req())
+		first <- w.Code
+	}()
+	<-entered
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req())
+	if w.Code != http.StatusConflict {
+		t.Errorf("concurrent duplicate: status %d, want 409 (retryable)", w.Code)
+	}
+	close(release)
+	if code := <-first; code != 200 {
+		t.Errorf("first: %d", code)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("calls = %d", calls.Load())
+	}
+}
+
+type failingStore struct{ *MemoryStore }
+
+func (failingStore) Reserve(context.Context, string, string) error { return errors.New("redis down") }
+
+func TestHandlerStoreFailureIsRetryable(t *testing.T) {
+	rec := newRecorder(HubSignature(testSecret), WithDedupeStore(failingStore{NewMemoryStore(0, 0)}))
+	w := rec.serve(webhookstest.NewRequest("/", readFixture(t, "issue_updated.json"), webhookstest.Hub{Secret: testSecret}))
+	if w.Code != 500 || rec.calls.Load() != 0 {
+		t.Errorf("status %d, calls %d", w.Code, rec.calls.Load())
+	}
+}
+
+func TestHandlerBodyReadError(t *testing.T) {
+	rec := newRecorder(HubSignature(testSecret))
+	r := httptest.NewRequest(http.MethodPost, "/", iotest.ErrReader(errors.New("connection reset")))
+	w := rec.serve(r)
+	if w.Code != 400 || !errors.Is(rec.lastErr(), ErrMalformedBody) {
+		t.Errorf("status %d, error %v", w.Code, rec.lastErr())
+	}
+}
+
+func TestHandlerLogsNoSecrets(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := NewHandler(ConnectJWT(connectLookup), WithLogger(logger))
+	h.OnAny(func(context.Context, *Event) error { return errors.New("callback failed") })
+	body := readFixture(t, "issue_updated.json")
+	var tokens []string
+	for _, s := range []webhookstest.Signer{
+		webhookstest.Connect{ClientKey: testClientKey, SharedSecret: testSecret},
+		webhookstest.Connect{ClientKey: testClientKey, SharedSecret: []byte("wrong")},
+		webhookstest.Connect{ClientKey: "jira:unknown", SharedSecret: testSecret},
+	} {
+		r := webhookstest.NewRequest("/hooks", body, s)
+		tokens = append(tokens, strings.TrimPrefix(r.Header.Get("Authorization"), "JWT "))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "callback failed") || !strings.Contains(out, "invalid signature") {
+		t.Fatalf("expected outcomes missing from logs:\n%s", out)
+	}
+	for _, secret := range append(tokens, string(testSecret), "PAY-142", "Alice") {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%s", secret, out)
+		}
+	}
+	for _, tok := range tokens {
+		for _, part := range strings.Split(tok, ".") {
+			if len(part) > 8 && strings.Contains(out, part) {
+				t.Errorf("log contains a token part")
+			}
+		}
+	}
+}
+
+func TestOnNilPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("On(nil) did not panic")
+		}
+	}()
+	NewHandler(HubSignature(testSecret)).On(IssueCreated, nil)
+}
+
+func TestAuthTokenQueryIgnored(t *testing.T) {
+	// Jira sends the Connect JWT in the Authorization header; a jwt query
+	// parameter is not a credential (and is left out of the qsh).
+	tok := token(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": testClientKey, "exp": time.Now().Add(time.Minute).Unix(), "qsh": qsh.Hash("POST", "/hooks", url.Values{})}, testSecret)
+	r := httptest.NewRequest(http.MethodPost, "/hooks?jwt="+tok, nil)
+	if err := ConnectJWT(connectLookup).Verify(r, nil); !errors.Is(err, ErrMissingSignature) {
+		t.Errorf("query token: %v", err)
+	}
+}
