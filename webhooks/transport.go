@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jirahooks/jirahooks/internal/retry"
 )
@@ -55,7 +56,7 @@ func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, i
 		}
 		canRetry := idempotent && attempt < c.retry.Max
 
-		wait := c.retry.Backoff(attempt)
+		wait := time.Duration(-1) // -1: back off
 		resp, err := c.hc.Do(req)
 		if err != nil {
 			if ctx.Err() != nil || !canRetry || !clientRetryableError(err) {
@@ -75,6 +76,9 @@ func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, i
 			if _, ok := c.retry.RetryAfter(resp.Header); ok {
 				wait = apiErr.RetryAfter
 			}
+		}
+		if wait < 0 {
+			wait = c.retry.Backoff(attempt)
 		}
 		if err := c.retry.Wait(ctx, wait); err != nil {
 			return err
