@@ -3,6 +3,7 @@ package jiratest
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -69,21 +70,60 @@ func (s *Server) Webhooks(app *App) []Webhook {
 }
 
 // expireLocked forgets webhooks whose expiry has come: Jira deletes them
-// silently.
+// silently. It scans only when the earliest known expiry has passed.
 func (s *Server) expireLocked(now time.Time) {
+	if now.Before(s.minExpiry) || len(s.hooks) == 0 {
+		return
+	}
+	var next time.Time
 	for id, h := range s.hooks {
 		if !now.Before(h.expires) {
-			delete(s.hooks, id)
+			s.removeLocked(id)
+			continue
 		}
+		if next.IsZero() || h.expires.Before(next) {
+			next = h.expires
+		}
+	}
+	s.minExpiry = next
+}
+
+// addLocked stores a new webhook; ids increase, so per-app lists stay in id
+// order.
+func (s *Server) addLocked(h *hook) {
+	s.hooks[h.id] = h
+	s.byApp[h.app] = append(s.byApp[h.app], h)
+	if s.minExpiry.IsZero() || h.expires.Before(s.minExpiry) {
+		s.minExpiry = h.expires
 	}
 }
 
+func (s *Server) removeLocked(id int64) {
+	h := s.hooks[id]
+	if h == nil {
+		return
+	}
+	delete(s.hooks, id)
+	list := s.byApp[h.app]
+	if i := slices.Index(list, h); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(s.byApp, h.app)
+	} else {
+		s.byApp[h.app] = list
+	}
+}
+
+// sortedHooksLocked returns the webhooks of app (all apps if nil) in id
+// order. The slice must not be kept or changed past the lock.
 func (s *Server) sortedHooksLocked(app *App) []*hook {
-	var hs []*hook
+	if app != nil {
+		return s.byApp[app]
+	}
+	hs := make([]*hook, 0, len(s.hooks))
 	for _, h := range s.hooks {
-		if app == nil || h.app == app {
-			hs = append(hs, h)
-		}
+		hs = append(hs, h)
 	}
 	sort.Slice(hs, func(i, j int) bool { return hs[i].id < hs[j].id })
 	return hs
@@ -164,15 +204,12 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, app *App
 	}
 	now := s.clock.Now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.expireLocked(now)
 	live := 0
-	for _, h := range s.hooks {
-		if h.app != app {
-			continue
-		}
+	for _, h := range s.byApp[app] {
 		live++
 		if h.url != target {
+			s.mu.Unlock()
 			writeErrors(w, http.StatusBadRequest, msgOneURL)
 			return
 		}
@@ -193,14 +230,15 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, app *App
 		for j, e := range d.Events {
 			events[j] = string(e)
 		}
-		s.hooks[id] = &hook{
+		s.addLocked(&hook{
 			id: id, app: app, url: target, events: events, jql: d.JQLFilter, query: it.q,
 			fieldIDs: clone(d.FieldIDsFilter), propKeys: clone(d.IssuePropertyKeysFilter),
 			created: now, expires: now.Add(Lifetime),
-		}
+		})
 		live++
 		res.WebhookRegistrationResult[i] = openapi.RegisteredWebhook{CreatedWebhookID: &id}
 	}
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -301,7 +339,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, app *App, 
 	s.expireLocked(now)
 	for _, id := range ids {
 		if h := s.hooks[id]; h != nil && h.app == app {
-			delete(s.hooks, id)
+			s.removeLocked(id)
 		}
 	}
 	s.mu.Unlock()

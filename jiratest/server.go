@@ -61,6 +61,8 @@ type Server struct {
 	byKey       map[string]*App
 	users       map[string]*user
 	hooks       map[int64]*hook
+	byApp       map[*App][]*hook
+	minExpiry   time.Time
 	nextID      int64
 	admin       map[int64]*adminHook
 	nextAdminID int64
@@ -183,6 +185,7 @@ func NewServer(opts ...Option) *Server {
 		byKey:   map[string]*App{},
 		users:   map[string]*user{},
 		hooks:   map[int64]*hook{},
+		byApp:   map[*App][]*hook{},
 		nextID:  10000,
 		admin:   map[int64]*adminHook{},
 		faults:  map[Endpoint]*faultPlan{},
@@ -266,36 +269,43 @@ type reqInfo struct {
 	app    *App
 	user   *user
 	status int
+	fault  FaultKind
+	logged bool
 }
 
+// recorder logs the request as its status is written, before the client
+// can see the answer, so Requests never lags behind what a client saw.
 type recorder struct {
 	http.ResponseWriter
 	info *reqInfo
+	log  func()
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.info.status == 0 {
 		r.info.status = code
+		r.log()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.info.status == 0 {
-		r.info.status = http.StatusOK
+		r.WriteHeader(http.StatusOK)
 	}
 	return r.ResponseWriter.Write(b)
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &reqInfo{}
-	rec := &recorder{ResponseWriter: w, info: info}
-	ep, handler := s.route(r)
-	var fk FaultKind
-	defer func() {
+	log := func() {
+		if info.logged {
+			return
+		}
+		info.logged = true
 		req := Request{
 			Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: info.status, Fault: fk,
+			Status: info.status, Fault: info.fault,
 		}
 		if info.app != nil {
 			req.App = info.app.name
@@ -306,10 +316,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.requests = append(s.requests, req)
 		s.mu.Unlock()
-	}()
+	}
+	defer log()
+	rec := &recorder{ResponseWriter: w, info: info, log: log}
+	ep, handler := s.route(r)
 	if ep != "" {
 		if f, ok := s.pickFault(ep); ok {
-			fk = f.Kind
+			info.fault = f.Kind
+			if f.Kind == Drop {
+				log()
+			}
 			if s.applyFault(rec, r, f) {
 				return
 			}
