@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -173,8 +174,8 @@ func TestAdminEndToEndCredentials(t *testing.T) {
 	}
 }
 
-// received is what the test receiver saw of one delivery.
-type received struct {
+// adminReceived is what the test receiver saw of one delivery.
+type adminReceived struct {
 	vars      map[webhooks.URLVariable]string
 	event     *webhooks.Event // nil for a delivery without body
 	bodyLen   int
@@ -189,7 +190,7 @@ type adminReceiver struct {
 	secret   []byte
 	template string
 	mu       sync.Mutex
-	got      []received
+	got      []adminReceived
 }
 
 func (rc *adminReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +199,7 @@ func (rc *adminReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var rec received
+	var rec adminReceived
 	defer func() {
 		rc.mu.Lock()
 		rc.got = append(rc.got, rec)
@@ -224,10 +225,10 @@ func (rc *adminReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (rc *adminReceiver) deliveries() []received {
+func (rc *adminReceiver) deliveries() []adminReceived {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return append([]received(nil), rc.got...)
+	return append([]adminReceived(nil), rc.got...)
 }
 
 // TestAdminEndToEndSignedDelivery creates a signed admin webhook whose URL
@@ -335,5 +336,94 @@ func TestAdminEndToEndExcludedBody(t *testing.T) {
 	}
 	if r.vars[webhooks.VarIssueKey] != "TEST-3" || r.vars[webhooks.VarIssueID] != "10103" {
 		t.Fatalf("URL variables = %v", r.vars)
+	}
+}
+
+type urlVarsKey struct{}
+
+// TestAdminEndToEndHandler receives admin webhook deliveries with the
+// package's Handler and HubSignature: a small middleware reads the URL
+// variables into the context for the callbacks, and takes the deliveries
+// without body (ExcludeBody) itself, since Handler answers 400 to an empty
+// body.
+func TestAdminEndToEndHandler(t *testing.T) {
+	site, a := newAdminSite(t)
+	ctx := context.Background()
+	secret := []byte(e2eSecret)
+
+	type seen struct {
+		name   webhooks.EventName
+		issue  string
+		vars   map[webhooks.URLVariable]string
+		noBody bool
+	}
+	var mu sync.Mutex
+	var got []seen
+	h := webhooks.NewHandler(webhooks.HubSignature(secret))
+	h.On(webhooks.IssueCreated, func(ctx context.Context, e *webhooks.Event) error {
+		vars, _ := ctx.Value(urlVarsKey{}).(map[webhooks.URLVariable]string)
+		mu.Lock()
+		got = append(got, seen{name: e.Name, issue: e.Issue.Key, vars: vars})
+		mu.Unlock()
+		return nil
+	})
+
+	var tmpl string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars, err := webhooks.URLVariables(r, tmpl)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhooks.DefaultMaxBodySize))
+		if err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		if len(body) == 0 {
+			// ExcludeBody: verify the signature of the empty body; the
+			// URL variables say what happened.
+			if err := webhooks.HubSignature(secret).Verify(r, body); err != nil {
+				http.Error(w, "bad signature", http.StatusUnauthorized)
+				return
+			}
+			mu.Lock()
+			got = append(got, seen{vars: vars, noBody: true})
+			mu.Unlock()
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), urlVarsKey{}, vars)))
+	}))
+	defer app.Close()
+	var err error
+	if tmpl, err = webhooks.AdminURL(app.URL+"/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey); err != nil {
+		t.Fatal(err)
+	}
+	for _, exclude := range []bool{false, true} {
+		if _, err := a.Create(ctx, webhooks.AdminWebhook{Name: "h", URL: tmpl, Secret: e2eSecret,
+			Events: []webhooks.EventName{webhooks.IssueCreated}, ExcludeBody: exclude}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ds := site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "TEST-42"}))
+	if len(ds) != 2 || !ds[0].OK() || !ds[1].OK() {
+		t.Fatalf("deliveries = %+v", ds)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("handled %d deliveries: %+v", len(got), got)
+	}
+	withBody, noBody := got[0], got[1]
+	if withBody.noBody {
+		withBody, noBody = noBody, withBody
+	}
+	if withBody.name != webhooks.IssueCreated || withBody.issue != "TEST-42" || withBody.vars[webhooks.VarIssueKey] != "TEST-42" {
+		t.Fatalf("delivery with body: %+v", withBody)
+	}
+	if !noBody.noBody || noBody.vars[webhooks.VarIssueKey] != "TEST-42" || noBody.vars[webhooks.VarProjectKey] != "TEST" {
+		t.Fatalf("delivery without body: %+v", noBody)
 	}
 }

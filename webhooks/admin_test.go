@@ -62,7 +62,7 @@ func newAdminTest(t *testing.T, basePath string, answers ...cannedAnswer) (*Admi
 	f := &adminRecorder{answers: answers}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	hc := &http.Client{Transport: basicTransport{"admin@example.com", "tok"}}
+	hc := &http.Client{Transport: adminBasicTransport{"admin@example.com", "tok"}}
 	a, err := NewAdminClient(srv.URL+basePath, WithHTTPClient(hc), WithBackoff(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -70,16 +70,16 @@ func newAdminTest(t *testing.T, basePath string, answers ...cannedAnswer) (*Admi
 	return a, f
 }
 
-type basicTransport struct{ user, pass string }
+type adminBasicTransport struct{ user, pass string }
 
-func (b basicTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (b adminBasicTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.SetBasicAuth(b.user, b.pass)
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// jsonEqual compares two JSON texts as values.
-func jsonEqual(t *testing.T, got []byte, want string) {
+// adminJSONEqual compares two JSON texts as values.
+func adminJSONEqual(t *testing.T, got []byte, want string) {
 	t.Helper()
 	var g, w any
 	if err := json.Unmarshal(got, &g); err != nil {
@@ -153,7 +153,7 @@ func TestAdminCreate(t *testing.T) {
 	if u, p, ok := (&http.Request{Header: r.Header}).BasicAuth(); !ok || u != "admin@example.com" || p != "tok" {
 		t.Errorf("basic auth %q %q %v", u, p, ok)
 	}
-	jsonEqual(t, r.Body, `{
+	adminJSONEqual(t, r.Body, `{
 	  "name": "Issues of TEST",
 	  "url": "https://app.example.com/hooks/${project.key}/${issue.key}",
 	  "events": ["jira:issue_created", "jira:issue_updated", "sprint_started"],
@@ -175,7 +175,7 @@ func TestAdminCreateMinimal(t *testing.T) {
 	}
 	// No secret: the field is left out; no JQL: an empty filter; no
 	// events: an empty list, never null.
-	jsonEqual(t, f.reqs()[0].Body, `{"name":"n","url":"https://a.example/h","events":[],"filters":{},"excludeBody":true,"enabled":false}`)
+	adminJSONEqual(t, f.reqs()[0].Body, `{"name":"n","url":"https://a.example/h","events":[],"filters":{},"excludeBody":true,"enabled":false}`)
 }
 
 func TestAdminCreateNotRetried(t *testing.T) {
@@ -306,7 +306,7 @@ func TestAdminUpdate(t *testing.T) {
 	}
 	// Read-only fields (self, isSigned, lastUpdated...) are not sent; an
 	// empty Secret is left out so that Jira keeps the one it has.
-	jsonEqual(t, r.Body, `{
+	adminJSONEqual(t, r.Body, `{
 	  "name": "Issues of TEST",
 	  "url": "https://app.example.com/hooks/${project.key}/${issue.key}",
 	  "events": ["jira:issue_created", "jira:issue_updated", "sprint_started", "board_created"],
