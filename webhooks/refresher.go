@@ -444,10 +444,17 @@ func (r *Refresher) fail(s *site, err error) {
 	if ra := retryAfter(err); ra > delay {
 		delay = ra
 	}
+	// Before expiry, try again in time: an hour before it at the latest,
+	// then at half the time left. After it, the webhooks are gone and the
+	// backoff alone decides.
 	retry := now.Add(delay)
 	earliest := s.st.earliest
-	if !earliest.IsZero() {
-		if deadline := earliest.Add(-expirySafety); retry.After(deadline) {
+	if !earliest.IsZero() && now.Before(earliest) {
+		deadline := earliest.Add(-expirySafety)
+		if !now.Before(deadline) {
+			deadline = now.Add(earliest.Sub(now) / 2)
+		}
+		if retry.After(deadline) {
 			retry = deadline
 		}
 	}

@@ -14,37 +14,37 @@ import (
 	"time"
 )
 
-const day = 24 * time.Hour
+const rfDay = 24 * time.Hour
 
-// testClock is a fake clock whose Sleep moves time forward at once.
-type testClock struct {
+// rfClock is a fake clock whose Sleep moves time forward at once.
+type rfClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+func newRFClock() *rfClock {
+	return &rfClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
-func (c *testClock) Now() time.Time {
+func (c *rfClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *testClock) Advance(d time.Duration) {
+func (c *rfClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
 }
 
-func (c *testClock) Set(t time.Time) {
+func (c *rfClock) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
 	c.mu.Unlock()
 }
 
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *rfClock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -52,10 +52,10 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// fakeJira is an in-memory site implementing siteAPI, with Jira's expiry
+// rfJira is an in-memory site implementing siteAPI, with Jira's expiry
 // rules, a call log and injectable failures.
-type fakeJira struct {
-	clock *testClock
+type rfJira struct {
+	clock *rfClock
 
 	mu                    sync.Mutex
 	nextID                int64
@@ -68,11 +68,11 @@ type fakeJira struct {
 	inFlight, maxInFlight atomic.Int32
 }
 
-func newFakeJira(c *testClock) *fakeJira {
-	return &fakeJira{clock: c, nextID: 10000, hooks: map[int64]*Webhook{}, calls: map[string]int{}, fail: map[string][]error{}}
+func newRFJira(c *rfClock) *rfJira {
+	return &rfJira{clock: c, nextID: 10000, hooks: map[int64]*Webhook{}, calls: map[string]int{}, fail: map[string][]error{}}
 }
 
-func (f *fakeJira) enter(op string) error {
+func (f *rfJira) enter(op string) error {
 	n := f.inFlight.Add(1)
 	for {
 		m := f.maxInFlight.Load()
@@ -102,12 +102,12 @@ func (f *fakeJira) enter(op string) error {
 	return nil
 }
 
-func (f *fakeJira) leave() {
+func (f *rfJira) leave() {
 	f.mu.Unlock()
 	f.inFlight.Add(-1)
 }
 
-func (f *fakeJira) list(ctx context.Context) ([]Webhook, int, error) {
+func (f *rfJira) list(ctx context.Context) ([]Webhook, int, error) {
 	if err := f.enter("list"); err != nil {
 		f.inFlight.Add(-1)
 		return nil, 1, err
@@ -121,7 +121,7 @@ func (f *fakeJira) list(ctx context.Context) ([]Webhook, int, error) {
 	return out, 1, nil
 }
 
-func (f *fakeJira) register(ctx context.Context, url string, hooks ...Details) ([]Registration, error) {
+func (f *rfJira) register(ctx context.Context, url string, hooks ...Details) ([]Registration, error) {
 	if err := f.enter("register"); err != nil {
 		f.inFlight.Add(-1)
 		return nil, err
@@ -142,19 +142,19 @@ func (f *fakeJira) register(ctx context.Context, url string, hooks ...Details) (
 		}
 		f.hooks[f.nextID] = &Webhook{ID: f.nextID, URL: url, Events: d.Events, JQLFilter: jql,
 			FieldIDsFilter: d.FieldIDsFilter, IssuePropertyKeysFilter: d.IssuePropertyKeysFilter,
-			ExpirationDate: f.clock.Now().Add(30 * day)}
+			ExpirationDate: f.clock.Now().Add(30 * rfDay)}
 		regs[i].ID = f.nextID
 	}
 	return regs, nil
 }
 
-func (f *fakeJira) refresh(ctx context.Context, ids ...int64) (time.Time, error) {
+func (f *rfJira) refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if err := f.enter("refresh"); err != nil {
 		f.inFlight.Add(-1)
 		return time.Time{}, err
 	}
 	defer f.leave()
-	exp := f.clock.Now().Add(30 * day)
+	exp := f.clock.Now().Add(30 * rfDay)
 	for _, id := range ids {
 		if h, ok := f.hooks[id]; ok {
 			h.ExpirationDate = exp
@@ -163,7 +163,7 @@ func (f *fakeJira) refresh(ctx context.Context, ids ...int64) (time.Time, error)
 	return exp, nil
 }
 
-func (f *fakeJira) delete(ctx context.Context, ids ...int64) error {
+func (f *rfJira) delete(ctx context.Context, ids ...int64) error {
 	if err := f.enter("delete"); err != nil {
 		f.inFlight.Add(-1)
 		return err
@@ -176,7 +176,7 @@ func (f *fakeJira) delete(ctx context.Context, ids ...int64) error {
 }
 
 // add registers a webhook directly, as another component or replica would.
-func (f *fakeJira) add(url string, d Details, expires time.Time) int64 {
+func (f *rfJira) add(url string, d Details, expires time.Time) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
@@ -185,7 +185,7 @@ func (f *fakeJira) add(url string, d Details, expires time.Time) int64 {
 	return f.nextID
 }
 
-func (f *fakeJira) snapshot() []Webhook {
+func (f *rfJira) snapshot() []Webhook {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []Webhook
@@ -196,31 +196,31 @@ func (f *fakeJira) snapshot() []Webhook {
 	return out
 }
 
-func (f *fakeJira) count(op string) int {
+func (f *rfJira) count(op string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[op]
 }
 
-func (f *fakeJira) failNext(op string, errs ...error) {
+func (f *rfJira) failNext(op string, errs ...error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail[op] = append(f.fail[op], errs...)
 }
 
-// recorder collects a Refresher's events.
-type recorder struct {
+// rfRecorder collects a Refresher's events.
+type rfRecorder struct {
 	mu     sync.Mutex
 	events []RefresherEvent
 }
 
-func (rec *recorder) on(e RefresherEvent) {
+func (rec *rfRecorder) on(e RefresherEvent) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.events = append(rec.events, e)
 }
 
-func (rec *recorder) kinds(k RefresherEventKind) []RefresherEvent {
+func (rec *rfRecorder) kinds(k RefresherEventKind) []RefresherEvent {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	var out []RefresherEvent
@@ -232,22 +232,22 @@ func (rec *recorder) kinds(k RefresherEventKind) []RefresherEvent {
 	return out
 }
 
-var quiet = slog.New(slog.DiscardHandler)
+var rfQuiet = slog.New(slog.DiscardHandler)
 
-func decl(url, jql string, events ...EventName) Declaration {
+func rfDecl(url, jql string, events ...EventName) Declaration {
 	if len(events) == 0 {
 		events = []EventName{IssueCreated, IssueUpdated}
 	}
 	return Declaration{URL: url, Details: Details{Events: events, JQLFilter: jql}}
 }
 
-func newTestRefresher(c *testClock) (*Refresher, *recorder) {
-	rec := &recorder{}
-	return &Refresher{Clock: c, Logger: quiet, OnEvent: rec.on, Jitter: -1}, rec
+func newRFRefresher(c *rfClock) (*Refresher, *rfRecorder) {
+	rec := &rfRecorder{}
+	return &Refresher{Clock: c, Logger: rfQuiet, OnEvent: rec.on, Jitter: -1}, rec
 }
 
-// siteOf returns the only site of r.
-func siteOf(t *testing.T, r *Refresher, name string) *site {
+// rfSiteOf returns the only site of r.
+func rfSiteOf(t *testing.T, r *Refresher, name string) *site {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -258,9 +258,9 @@ func siteOf(t *testing.T, r *Refresher, name string) *site {
 	return s
 }
 
-// assertDeclared checks that the fake holds exactly one webhook per
+// rfAssertDeclared checks that the fake holds exactly one webhook per
 // declaration and nothing else.
-func assertDeclared(t *testing.T, f *fakeJira, want ...Declaration) {
+func rfAssertDeclared(t *testing.T, f *rfJira, want ...Declaration) {
 	t.Helper()
 	got := f.snapshot()
 	var keys []string
@@ -312,14 +312,14 @@ func TestDeclKeyNormalises(t *testing.T) {
 }
 
 func TestSyncRegistersMissingThenSettles(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, rec := newTestRefresher(c)
+	c := newRFClock()
+	f := newRFJira(c)
+	r, rec := newRFRefresher(c)
 	want := []Declaration{
-		decl("https://app.example/a", "project = A"),
-		decl("https://app.example/b", "project = B"),
-		decl("https://app.example/a", "project = C", CommentCreated),
-		decl("https://app.example/a", "project = A"), // same as the first: counts once
+		rfDecl("https://app.example/a", "project = A"),
+		rfDecl("https://app.example/b", "project = B"),
+		rfDecl("https://app.example/a", "project = C", CommentCreated),
+		rfDecl("https://app.example/a", "project = A"), // same as the first: counts once
 	}
 	if err := r.addSite("s", f, want...); err != nil {
 		t.Fatal(err)
@@ -328,7 +328,7 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	assertDeclared(t, f, want[:3]...)
+	rfAssertDeclared(t, f, want[:3]...)
 	if got := f.count("register"); got != 2 {
 		t.Errorf("register calls = %d, want 2 (one per URL)", got)
 	}
@@ -351,11 +351,11 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 	if f.count("register") != 2 || f.count("refresh") != 0 {
 		t.Errorf("the settling sync called register %d, refresh %d times", f.count("register"), f.count("refresh"))
 	}
-	wantNext := start.Add(30*day - DefaultRefreshMargin)
+	wantNext := start.Add(30*rfDay - DefaultRefreshMargin)
 	if got := st.Sites[0].NextDue; !got.Equal(wantNext) {
 		t.Errorf("next due = %v after start, want %v (expiry - margin)", got.Sub(start), wantNext.Sub(start))
 	}
-	if st.Sites[0].Webhooks != 3 || !st.Sites[0].EarliestExpiry.Equal(start.Add(30*day)) {
+	if st.Sites[0].Webhooks != 3 || !st.Sites[0].EarliestExpiry.Equal(start.Add(30*rfDay)) {
 		t.Errorf("site stats = %+v", st.Sites[0])
 	}
 	if st.RegisterCalls != 2 || st.ListCalls != 2 || st.Registered != 3 || st.Syncs != 2 {
@@ -364,16 +364,16 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 }
 
 func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, rec := newTestRefresher(c)
+	c := newRFClock()
+	f := newRFJira(c)
+	r, rec := newRFRefresher(c)
 	r.BatchSize = 2
 	var want []Declaration
 	for i := range 5 {
-		d := decl("https://app.example/h", fmt.Sprintf("project = P%d", i))
+		d := rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i))
 		want = append(want, d)
 		// Registered at different times: expiries differ.
-		f.add(d.URL, d.Details, c.Now().Add(time.Duration(20+i)*day))
+		f.add(d.URL, d.Details, c.Now().Add(time.Duration(20+i)*rfDay))
 	}
 	r.addSite("s", f, want...)
 	if err := r.Sync(context.Background()); err != nil {
@@ -383,7 +383,7 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 		t.Fatal("refreshed 20 days before expiry")
 	}
 	next := r.Stats().Sites[0].NextDue
-	if want := c.Now().Add(20*day - DefaultRefreshMargin); !next.Equal(want) {
+	if want := c.Now().Add(20*rfDay - DefaultRefreshMargin); !next.Equal(want) {
 		t.Fatalf("next due %v, want %v", next, want)
 	}
 	c.Set(next)
@@ -395,25 +395,25 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 	}
 	// All of them, not only the one due, so they expire together.
 	for _, h := range f.snapshot() {
-		if !h.ExpirationDate.Equal(next.Add(30 * day)) {
-			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, next.Add(30*day))
+		if !h.ExpirationDate.Equal(next.Add(30 * rfDay)) {
+			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, next.Add(30*rfDay))
 		}
 	}
 	ev := rec.kinds(RefresherRefreshed)
-	if len(ev) != 1 || len(ev[0].IDs) != 5 || !ev[0].Expiry.Equal(next.Add(30*day)) {
+	if len(ev) != 1 || len(ev[0].IDs) != 5 || !ev[0].Expiry.Equal(next.Add(30*rfDay)) {
 		t.Errorf("refreshed events = %+v", ev)
 	}
-	if got := r.Stats().Sites[0].NextDue; !got.Equal(next.Add(30*day - DefaultRefreshMargin)) {
+	if got := r.Stats().Sites[0].NextDue; !got.Equal(next.Add(30*rfDay - DefaultRefreshMargin)) {
 		t.Errorf("next due after refresh = %v", got)
 	}
 }
 
 func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, rec := newTestRefresher(c)
-	d := decl("https://app.example/h", "project = A")
-	exp := c.Now().Add(29 * day)
+	c := newRFClock()
+	f := newRFJira(c)
+	r, rec := newRFRefresher(c)
+	d := rfDecl("https://app.example/h", "project = A")
+	exp := c.Now().Add(29 * rfDay)
 	low := f.add(d.URL, d.Details, exp)
 	f.add(d.URL, d.Details, exp)
 	f.add(d.URL, Details{Events: []EventName{IssueUpdated, IssueCreated}, JQLFilter: " project  = A "}, exp)
@@ -434,17 +434,17 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 }
 
 func TestSyncReportsRefusedAndRetriesADayLater(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
+	c := newRFClock()
+	f := newRFJira(c)
 	f.refuse = func(d Details) []string {
 		if strings.Contains(d.JQLFilter, "watchCount") {
 			return []string{"The clause watchCount is unsupported"}
 		}
 		return nil
 	}
-	r, rec := newTestRefresher(c)
-	good := decl("https://app.example/h", "project = A")
-	bad := decl("https://app.example/h", "watchCount > 2")
+	r, rec := newRFRefresher(c)
+	good := rfDecl("https://app.example/h", "project = A")
+	bad := rfDecl("https://app.example/h", "watchCount > 2")
 	r.addSite("s", f, good, bad)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatalf("a refusal is not a failure: %v", err)
@@ -454,18 +454,18 @@ func TestSyncReportsRefusedAndRetriesADayLater(t *testing.T) {
 		!slices.Equal(ev[0].Errors, []string{"The clause watchCount is unsupported"}) {
 		t.Fatalf("refused events = %+v", ev)
 	}
-	assertDeclared(t, f, good)
+	rfAssertDeclared(t, f, good)
 	// The settling sync a minute later does not try again...
 	c.Advance(2 * time.Minute)
 	r.Sync(context.Background())
 	if got := len(rec.kinds(RefresherRefused)); got != 1 || f.count("register") != 1 {
 		t.Errorf("retried a refused declaration after 2 minutes (refused %d, register %d)", got, f.count("register"))
 	}
-	// ...a sync a day later does.
-	c.Advance(day)
+	// ...a sync a rfDay later does.
+	c.Advance(rfDay)
 	r.Sync(context.Background())
 	if got := len(rec.kinds(RefresherRefused)); got != 2 {
-		t.Errorf("refused events after a day = %d, want 2", got)
+		t.Errorf("refused events after a rfDay = %d, want 2", got)
 	}
 	if st := r.Stats(); st.Refused != 2 || st.Failures != 0 {
 		t.Errorf("stats = %+v", st)
@@ -473,10 +473,10 @@ func TestSyncReportsRefusedAndRetriesADayLater(t *testing.T) {
 }
 
 func TestSyncReRegistersLostWebhook(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, rec := newTestRefresher(c)
-	a, b := decl("https://app.example/h", "project = A"), decl("https://app.example/h", "project = B")
+	c := newRFClock()
+	f := newRFJira(c)
+	r, rec := newRFRefresher(c)
+	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
 	r.addSite("s", f, a, b)
 	r.Sync(context.Background())
 	victim := f.snapshot()[0].ID
@@ -489,18 +489,18 @@ func TestSyncReRegistersLostWebhook(t *testing.T) {
 	if len(ev) != 1 || ev[0].IDs[0] != victim {
 		t.Fatalf("lost events = %+v, want one for %d", ev, victim)
 	}
-	assertDeclared(t, f, a, b)
+	rfAssertDeclared(t, f, a, b)
 	if r.Stats().Lost != 1 {
 		t.Error("Stats().Lost != 1")
 	}
 }
 
 func TestSyncRefreshOnlySite(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, _ := newTestRefresher(c)
-	f.add("https://x.example/1", Details{JQLFilter: "project = X"}, c.Now().Add(2*day))
-	f.add("https://y.example/2", Details{JQLFilter: "project = Y"}, c.Now().Add(9*day))
+	c := newRFClock()
+	f := newRFJira(c)
+	r, _ := newRFRefresher(c)
+	f.add("https://x.example/1", Details{JQLFilter: "project = X"}, c.Now().Add(2*rfDay))
+	f.add("https://y.example/2", Details{JQLFilter: "project = Y"}, c.Now().Add(9*rfDay))
 	r.addSite("s", f)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -512,26 +512,26 @@ func TestSyncRefreshOnlySite(t *testing.T) {
 		t.Fatalf("refresh calls = %d, want 1", f.count("refresh"))
 	}
 	for _, h := range f.snapshot() {
-		if !h.ExpirationDate.Equal(c.Now().Add(30 * day)) {
+		if !h.ExpirationDate.Equal(c.Now().Add(30 * rfDay)) {
 			t.Errorf("webhook %d not refreshed", h.ID)
 		}
 	}
 }
 
 func TestSyncLeavesUndeclaredAlone(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, _ := newTestRefresher(c)
-	other := f.add("https://other.example/h", Details{JQLFilter: "project = O"}, c.Now().Add(day))
-	d := decl("https://app.example/h", "project = A")
-	f.add(d.URL, d.Details, c.Now().Add(day))
+	c := newRFClock()
+	f := newRFJira(c)
+	r, _ := newRFRefresher(c)
+	other := f.add("https://other.example/h", Details{JQLFilter: "project = O"}, c.Now().Add(rfDay))
+	d := rfDecl("https://app.example/h", "project = A")
+	f.add(d.URL, d.Details, c.Now().Add(rfDay))
 	r.addSite("s", f, d)
 	r.Sync(context.Background())
 	for _, h := range f.snapshot() {
-		if h.ID == other && !h.ExpirationDate.Equal(c.Now().Add(day)) {
+		if h.ID == other && !h.ExpirationDate.Equal(c.Now().Add(rfDay)) {
 			t.Error("refreshed an undeclared webhook")
 		}
-		if h.ID != other && !h.ExpirationDate.Equal(c.Now().Add(30*day)) {
+		if h.ID != other && !h.ExpirationDate.Equal(c.Now().Add(30*rfDay)) {
 			t.Error("did not refresh the declared webhook")
 		}
 	}
@@ -541,11 +541,11 @@ func TestSyncLeavesUndeclaredAlone(t *testing.T) {
 }
 
 func TestSyncLearnsJiraSpelling(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
+	c := newRFClock()
+	f := newRFJira(c)
 	f.spell = strings.ToUpper // Jira stores the JQL its own way
-	r, _ := newTestRefresher(c)
-	d := decl("https://app.example/h", "project = a")
+	r, _ := newRFRefresher(c)
+	d := rfDecl("https://app.example/h", "project = a")
 	r.addSite("s", f, d)
 	for range 5 {
 		if err := r.Sync(context.Background()); err != nil {
@@ -559,14 +559,14 @@ func TestSyncLearnsJiraSpelling(t *testing.T) {
 }
 
 func TestFailureBackoffAndAtRisk(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, rec := newTestRefresher(c)
-	d := decl("https://app.example/h", "project = A")
-	f.add(d.URL, d.Details, c.Now().Add(30*day))
+	c := newRFClock()
+	f := newRFJira(c)
+	r, rec := newRFRefresher(c)
+	d := rfDecl("https://app.example/h", "project = A")
+	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
 	r.addSite("s", f, d)
 	r.Sync(context.Background())
-	s := siteOf(t, r, "s")
+	s := rfSiteOf(t, r, "s")
 	due := r.Stats().Sites[0].NextDue
 	c.Set(due)
 
@@ -627,16 +627,16 @@ func TestFailureBackoffAndAtRisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := r.Stats().Sites[0]
-	if st.AtRisk || st.Failures != 0 || st.LastError != nil || !st.EarliestExpiry.Equal(c.Now().Add(30*day)) {
+	if st.AtRisk || st.Failures != 0 || st.LastError != nil || !st.EarliestExpiry.Equal(c.Now().Add(30*rfDay)) {
 		t.Errorf("after recovery: %+v", st)
 	}
 }
 
 func TestFailureMidSyncResumes(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
-	r, _ := newTestRefresher(c)
-	a, b := decl("https://app.example/a", "project = A"), decl("https://app.example/b", "project = B")
+	c := newRFClock()
+	f := newRFJira(c)
+	r, _ := newRFRefresher(c)
+	a, b := rfDecl("https://app.example/a", "project = A"), rfDecl("https://app.example/b", "project = B")
 	r.addSite("s", f, a, b)
 	f.failNext("register", nil, errors.New("dropped")) // first URL works, second fails
 	if err := r.Sync(context.Background()); err == nil {
@@ -646,17 +646,17 @@ func TestFailureMidSyncResumes(t *testing.T) {
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	assertDeclared(t, f, a, b)
+	rfAssertDeclared(t, f, a, b)
 }
 
-// blockingClock is a real-looking clock whose Sleep blocks until ctx ends,
+// rfBlockingClock is a real-looking clock whose Sleep blocks until ctx ends,
 // telling the test each time it starts sleeping.
-type blockingClock struct {
-	testClock
+type rfBlockingClock struct {
+	rfClock
 	sleeping chan time.Duration
 }
 
-func (c *blockingClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *rfBlockingClock) Sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case c.sleeping <- d:
 	case <-ctx.Done():
@@ -668,11 +668,11 @@ func (c *blockingClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
-	c := &blockingClock{testClock: *newTestClock(), sleeping: make(chan time.Duration)}
-	f := newFakeJira(&c.testClock)
-	r := &Refresher{Clock: c, Logger: quiet}
+	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
+	f := newRFJira(&c.rfClock)
+	r := &Refresher{Clock: c, Logger: rfQuiet}
 	for i := range 10 {
-		r.addSite(fmt.Sprint("site", i), f, decl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
+		r.addSite(fmt.Sprint("site", i), f, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -688,11 +688,11 @@ func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v, want context.Canceled", err)
 	}
-	waitGoroutines(t, before)
+	rfWaitGoroutines(t, before)
 }
 
-// waitGoroutines waits until no more than n goroutines run.
-func waitGoroutines(t *testing.T, n int) {
+// rfWaitGoroutines waits until no more than n goroutines run.
+func rfWaitGoroutines(t *testing.T, n int) {
 	t.Helper()
 	for i := 0; ; i++ {
 		got := runtime.NumGoroutine()
@@ -709,12 +709,12 @@ func waitGoroutines(t *testing.T, n int) {
 
 func TestRunCancelDuringSync(t *testing.T) {
 	before := runtime.NumGoroutine()
-	c := newTestClock()
-	f := newFakeJira(c)
+	c := newRFClock()
+	f := newRFJira(c)
 	ctx, cancel := context.WithCancel(context.Background())
 	f.before = func(op string) { cancel() }
-	r := &Refresher{Clock: c, Logger: quiet}
-	r.addSite("s", f, decl("https://app.example/h", "project = A"))
+	r := &Refresher{Clock: c, Logger: rfQuiet}
+	r.addSite("s", f, rfDecl("https://app.example/h", "project = A"))
 	f.failNext("list", context.Canceled)
 	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v", err)
@@ -722,13 +722,13 @@ func TestRunCancelDuringSync(t *testing.T) {
 	if st := r.Stats(); st.Failures != 0 {
 		t.Errorf("shutdown counted as a site failure: %+v", st)
 	}
-	waitGoroutines(t, before)
+	rfWaitGoroutines(t, before)
 }
 
 func TestAddSiteWakesRun(t *testing.T) {
-	c := &blockingClock{testClock: *newTestClock(), sleeping: make(chan time.Duration)}
-	f := newFakeJira(&c.testClock)
-	r := &Refresher{Clock: c, Logger: quiet}
+	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
+	f := newRFJira(&c.rfClock)
+	r := &Refresher{Clock: c, Logger: rfQuiet}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error)
@@ -736,7 +736,7 @@ func TestAddSiteWakesRun(t *testing.T) {
 	if d := <-c.sleeping; d != idleInterval {
 		t.Errorf("with no sites, sleeps %v, want %v", d, idleInterval)
 	}
-	if err := r.addSite("late", f, decl("https://app.example/h", "project = A")); err != nil {
+	if err := r.addSite("late", f, rfDecl("https://app.example/h", "project = A")); err != nil {
 		t.Fatal(err)
 	}
 	<-c.sleeping
@@ -754,8 +754,8 @@ func TestAddSiteWakesRun(t *testing.T) {
 }
 
 func TestRunBoundsConcurrency(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
+	c := newRFClock()
+	f := newRFJira(c)
 	gate := make(chan struct{})
 	var started atomic.Int32
 	f.before = func(op string) {
@@ -769,7 +769,7 @@ func TestRunBoundsConcurrency(t *testing.T) {
 		}
 		close(gate)
 	}()
-	r := &Refresher{Clock: c, Logger: quiet, Concurrency: 3}
+	r := &Refresher{Clock: c, Logger: rfQuiet, Concurrency: 3}
 	for i := range 20 {
 		r.addSite(fmt.Sprint("site", i), f)
 	}
@@ -789,7 +789,7 @@ func TestAddSiteValidates(t *testing.T) {
 	if err := r.AddSite("x", nil); err == nil {
 		t.Error("nil client accepted")
 	}
-	if err := r.addSite("x", newFakeJira(newTestClock()), Declaration{}); err == nil {
+	if err := r.addSite("x", newRFJira(newRFClock()), Declaration{}); err == nil {
 		t.Error("declaration without URL accepted")
 	}
 	if s := RefresherAtRisk.String(); s != "at-risk" {
@@ -803,13 +803,13 @@ func TestAddSiteValidates(t *testing.T) {
 // TestRunKeepsAliveForAYear runs the scheduler on the fake for a year with
 // a site that fails now and then, and checks nothing ever expires.
 func TestRunKeepsAliveForAYear(t *testing.T) {
-	c := newTestClock()
-	f := newFakeJira(c)
+	c := newRFClock()
+	f := newRFJira(c)
 	start := c.Now()
-	end := start.Add(365 * day)
+	end := start.Add(365 * rfDay)
 	var want []Declaration
 	for i := range 10 {
-		want = append(want, decl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
+		want = append(want, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -820,8 +820,8 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 			f.failNext(op, errors.New("flaky"))
 		}
 	}
-	stop := &stopClock{testClock: c, end: end, cancel: cancel}
-	r := &Refresher{Clock: stop, Logger: quiet}
+	stop := &rfStopClock{rfClock: c, end: end, cancel: cancel}
+	r := &Refresher{Clock: stop, Logger: rfQuiet}
 	r.addSite("s", f, want...)
 	var expired int
 	stop.check = func() {
@@ -840,22 +840,22 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 	if expired != 0 {
 		t.Errorf("webhooks missing at %d wake-ups", expired)
 	}
-	assertDeclared(t, f, want...)
+	rfAssertDeclared(t, f, want...)
 	if got := f.count("refresh"); got > 14 {
 		t.Errorf("%d refresh calls in a year", got)
 	}
 }
 
-// stopClock advances a testClock, checks the world before each sleep, and
+// rfStopClock advances a rfClock, checks the world before each sleep, and
 // cancels when the end is reached.
-type stopClock struct {
-	*testClock
+type rfStopClock struct {
+	*rfClock
 	end    time.Time
 	cancel context.CancelFunc
 	check  func()
 }
 
-func (c *stopClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *rfStopClock) Sleep(ctx context.Context, d time.Duration) error {
 	if c.check != nil {
 		c.check()
 	}
@@ -863,5 +863,42 @@ func (c *stopClock) Sleep(ctx context.Context, d time.Duration) error {
 		c.cancel()
 		return context.Canceled
 	}
-	return c.testClock.Sleep(ctx, d)
+	return c.rfClock.Sleep(ctx, d)
+}
+
+func TestFailureNearAndAfterExpiry(t *testing.T) {
+	c := newRFClock()
+	f := newRFJira(c)
+	r, _ := newRFRefresher(c)
+	d := rfDecl("https://app.example/h", "project = A")
+	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
+	r.addSite("s", f, d)
+	r.Sync(context.Background())
+	s := rfSiteOf(t, r, "s")
+	expiry := r.Stats().Sites[0].EarliestExpiry
+	boom := errors.New("down")
+
+	// In the last hour: retried at half the time left, so several times.
+	c.Set(expiry.Add(-40 * time.Minute))
+	for range 10 {
+		f.failNext("list", boom)
+		r.syncSite(context.Background(), s)
+		next := r.Stats().Sites[0].NextDue
+		if left := expiry.Sub(c.Now()); left > 2*minRetry && next.After(expiry) {
+			t.Fatalf("with %v left, retry after the expiry", left)
+		}
+		c.Set(next)
+	}
+	// Past the expiry the backoff alone decides: it reaches MaxBackoff, it
+	// does not stay at the floor.
+	for range 12 {
+		f.failNext("list", boom)
+		r.syncSite(context.Background(), s)
+		c.Set(r.Stats().Sites[0].NextDue)
+	}
+	f.failNext("list", boom)
+	r.syncSite(context.Background(), s)
+	if wait := r.Stats().Sites[0].NextDue.Sub(c.Now()); wait < DefaultMaxBackoff/2 {
+		t.Errorf("long after expiry, retry in %v, want about %v", wait, DefaultMaxBackoff)
+	}
 }

@@ -18,14 +18,14 @@ import (
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
-const day = 24 * time.Hour
+const rfDay = 24 * time.Hour
 
-var quietLog = slog.New(slog.DiscardHandler)
+var rfQuiet = slog.New(slog.DiscardHandler)
 
-// fakeTime makes a jiratest.Clock a webhooks.Clock: sleeping advances it.
-type fakeTime struct{ *jiratest.Clock }
+// rfFakeTime makes a jiratest.Clock a webhooks.Clock: sleeping advances it.
+type rfFakeTime struct{ *jiratest.Clock }
 
-func (c fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+func (c rfFakeTime) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -33,17 +33,17 @@ func (c fakeTime) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// virtualRetryAfter waits out Jira's Retry-After on the fake clock instead
+// rfVirtualRetryAfter waits out Jira's Retry-After on the fake clock instead
 // of the wall clock: it advances clock by the header's seconds and tells
 // the client to retry at once. The client has no hook for its retry
 // sleeps; its backoff without Retry-After is made negligible with
 // webhooks.WithBackoff.
-type virtualRetryAfter struct {
+type rfVirtualRetryAfter struct {
 	base  http.RoundTripper
 	clock *jiratest.Clock
 }
 
-func (t virtualRetryAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t rfVirtualRetryAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
 	if err == nil {
 		if v := resp.Header.Get("Retry-After"); v != "" {
@@ -56,26 +56,26 @@ func (t virtualRetryAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// jiraSite is one jiratest site with one OAuth app installed.
-type jiraSite struct {
+// rfSite is one jiratest site with one OAuth app installed.
+type rfSite struct {
 	srv *jiratest.Server
 	app *jiratest.App
 	hc  *http.Client
 }
 
-func newJiraSite(t *testing.T, opts ...jiratest.Option) *jiraSite {
+func newRFSite(t *testing.T, opts ...jiratest.Option) *rfSite {
 	t.Helper()
 	srv := jiratest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	app := srv.AddOAuthApp("acme-app", []byte("client-secret"))
-	return &jiraSite{srv: srv, app: app, hc: app.HTTPClient()}
+	return &rfSite{srv: srv, app: app, hc: app.HTTPClient()}
 }
 
 // client returns a new client of the site's app, as a replica would have.
-func (s *jiraSite) client(t *testing.T) *webhooks.Client {
+func (s *rfSite) client(t *testing.T) *webhooks.Client {
 	t.Helper()
 	hc := s.app.HTTPClient()
-	hc.Transport = virtualRetryAfter{base: hc.Transport, clock: s.srv.Clock()}
+	hc.Transport = rfVirtualRetryAfter{base: hc.Transport, clock: s.srv.Clock()}
 	c, err := webhooks.NewClient(s.srv.URL(),
 		webhooks.WithHTTPClient(hc),
 		webhooks.WithBackoff(time.Microsecond, time.Microsecond))
@@ -85,32 +85,32 @@ func (s *jiraSite) client(t *testing.T) *webhooks.Client {
 	return c
 }
 
-// key is a webhook's identity for duplicate checks.
-func key(h jiratest.Webhook) string {
+// rfKey is a webhook's identity for duplicate checks.
+func rfKey(h jiratest.Webhook) string {
 	ev := slices.Clone(h.Events)
 	slices.Sort(ev)
 	return h.URL + "|" + strings.Join(ev, ",") + "|" + h.JQLFilter
 }
 
-// duplicates counts webhooks beyond the first of each identity.
-func duplicates(hooks []jiratest.Webhook) int {
+// rfDuplicates counts webhooks beyond the first of each identity.
+func rfDuplicates(hooks []jiratest.Webhook) int {
 	seen := map[string]bool{}
 	n := 0
 	for _, h := range hooks {
-		if seen[key(h)] {
+		if seen[rfKey(h)] {
 			n++
 		}
-		seen[key(h)] = true
+		seen[rfKey(h)] = true
 	}
 	return n
 }
 
-// declarations returns n declarations for one URL, one project each.
-func declarations(n int) []webhooks.Declaration {
+// rfDeclarations returns n rfDeclarations for one URL, one project each.
+func rfDeclarations(n int) []webhooks.Declaration {
 	out := make([]webhooks.Declaration, n)
 	for i := range out {
 		out[i] = webhooks.Declaration{
-			URL: "https://app.example.com/jira/events",
+			URL: "https://app.example.com/jira/rfEvents",
 			Details: webhooks.Details{
 				Events:    []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
 				JQLFilter: fmt.Sprintf("project = P%03d", i),
@@ -120,19 +120,19 @@ func declarations(n int) []webhooks.Declaration {
 	return out
 }
 
-// events records a Refresher's events by kind.
-type events struct {
+// rfEvents records a Refresher's rfEvents by kind.
+type rfEvents struct {
 	mu  sync.Mutex
 	all []webhooks.RefresherEvent
 }
 
-func (e *events) on(ev webhooks.RefresherEvent) {
+func (e *rfEvents) on(ev webhooks.RefresherEvent) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.all = append(e.all, ev)
 }
 
-func (e *events) of(kind webhooks.RefresherEventKind, site string) []webhooks.RefresherEvent {
+func (e *rfEvents) of(kind webhooks.RefresherEventKind, site string) []webhooks.RefresherEvent {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []webhooks.RefresherEvent
@@ -145,12 +145,12 @@ func (e *events) of(kind webhooks.RefresherEventKind, site string) []webhooks.Re
 }
 
 func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
-	s := newJiraSite(t)
-	want := declarations(3)
-	clock := fakeTime{s.srv.Clock()}
+	s := newRFSite(t)
+	want := rfDeclarations(3)
+	clock := rfFakeTime{s.srv.Clock()}
 	start := clock.Now()
 
-	first := &webhooks.Refresher{Clock: clock, Logger: quietLog, Jitter: -1}
+	first := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1}
 	first.AddSite("acme", s.client(t), want...)
 	if err := first.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -160,10 +160,10 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	}
 
 	// The app restarts 20 days later with nothing saved.
-	clock.Advance(20 * day)
+	clock.Advance(20 * rfDay)
 	s.srv.ResetLogs()
-	var ev events
-	second := &webhooks.Refresher{Clock: clock, Logger: quietLog, Jitter: -1, OnEvent: ev.on}
+	var ev rfEvents
+	second := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1, OnEvent: ev.on}
 	second.AddSite("acme", s.client(t), want...)
 	if err := second.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -193,16 +193,16 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 		}
 	}
 	if got := len(ev.of(webhooks.RefresherRefreshed, "")); got != 1 {
-		t.Errorf("%d refreshed events, want 1", got)
+		t.Errorf("%d refreshed rfEvents, want 1", got)
 	}
 	if got := len(ev.of(webhooks.RefresherRegistered, "")); got != 0 {
-		t.Errorf("%d registered events after a restart, want 0", got)
+		t.Errorf("%d registered rfEvents after a restart, want 0", got)
 	}
 
 	// Down for longer than 30 days: everything expired; a new process
 	// registers it all again.
-	clock.Advance(40 * day)
-	third := &webhooks.Refresher{Clock: clock, Logger: quietLog}
+	clock.Advance(40 * rfDay)
+	third := &webhooks.Refresher{Clock: clock, Logger: rfQuiet}
 	third.AddSite("acme", s.client(t), want...)
 	if err := third.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -212,36 +212,36 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	}
 }
 
-// simClock drives a Refresher's Run through simulated time on a
+// rfSimClock drives a Refresher's Run through simulated time on a
 // jiratest.Clock: Sleep advances the clock, doing the scripted actions at
 // their times on the way and calling check after each sleep, and cancels
 // Run once the end is reached. Run calls Sleep only while no sync is in
 // flight, so the actions never race with the Refresher.
-type simClock struct {
+type rfSimClock struct {
 	*jiratest.Clock
 	end     time.Time
 	cancel  context.CancelFunc
-	actions []simAction // in time order
+	actions []rfSimAction // in time order
 	check   func()
 }
 
-type simAction struct {
+type rfSimAction struct {
 	at time.Time
 	do func()
 }
 
-func (c *simClock) at(t time.Time, do func()) {
-	c.actions = append(c.actions, simAction{t, do})
-	slices.SortStableFunc(c.actions, func(a, b simAction) int { return a.at.Compare(b.at) })
+func (c *rfSimClock) at(t time.Time, do func()) {
+	c.actions = append(c.actions, rfSimAction{t, do})
+	slices.SortStableFunc(c.actions, func(a, b rfSimAction) int { return a.at.Compare(b.at) })
 }
 
-func (c *simClock) advanceTo(t time.Time) {
+func (c *rfSimClock) advanceTo(t time.Time) {
 	if d := t.Sub(c.Now()); d > 0 {
 		c.Advance(d)
 	}
 }
 
-func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *rfSimClock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -272,58 +272,58 @@ func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func TestRefresherReRegistersWebhookDeletedBehindItsBack(t *testing.T) {
-	s := newJiraSite(t)
-	want := declarations(3)
+	s := newRFSite(t)
+	want := rfDeclarations(3)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := s.srv.Now()
-	clock := &simClock{Clock: s.srv.Clock(), end: start.Add(4 * day), cancel: cancel}
+	clock := &rfSimClock{Clock: s.srv.Clock(), end: start.Add(4 * rfDay), cancel: cancel}
 	var victim jiratest.Webhook
-	clock.at(start.Add(2*day), func() {
+	clock.at(start.Add(2*rfDay), func() {
 		victim = s.srv.Webhooks(s.app)[1]
 		if err := s.client(t).Delete(context.Background(), victim.ID); err != nil {
 			t.Error(err)
 		}
 	})
-	var ev events
-	r := &webhooks.Refresher{Clock: clock, Logger: quietLog, OnEvent: ev.on, CheckInterval: day}
+	var ev rfEvents
+	r := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
 	r.AddSite("acme", s.client(t), want...)
 	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v", err)
 	}
 	lost := ev.of(webhooks.RefresherLost, "acme")
 	if len(lost) != 1 || lost[0].IDs[0] != victim.ID || lost[0].Declaration.Details.JQLFilter != victim.JQLFilter {
-		t.Fatalf("lost events = %+v, want one for webhook %d", lost, victim.ID)
+		t.Fatalf("lost rfEvents = %+v, want one for webhook %d", lost, victim.ID)
 	}
-	if d := lost[0].Time.Sub(start.Add(2 * day)); d > day {
-		t.Errorf("noticed %v after the deletion, want within CheckInterval (1 day)", d)
+	if d := lost[0].Time.Sub(start.Add(2 * rfDay)); d > rfDay {
+		t.Errorf("noticed %v after the deletion, want within CheckInterval (1 rfDay)", d)
 	}
 	if got := len(ev.of(webhooks.RefresherRegistered, "acme")); got != 4 {
-		t.Errorf("%d registered events, want 3 + 1", got)
+		t.Errorf("%d registered rfEvents, want 3 + 1", got)
 	}
 	hooks := s.srv.Webhooks(s.app)
-	if len(hooks) != 3 || duplicates(hooks) != 0 {
+	if len(hooks) != 3 || rfDuplicates(hooks) != 0 {
 		t.Errorf("after re-registering: %+v", hooks)
 	}
 }
 
 func TestRefresherReportsRefusedRegistrations(t *testing.T) {
-	s := newJiraSite(t)
-	good := declarations(2)
+	s := newRFSite(t)
+	good := rfDeclarations(2)
 	bad := webhooks.Declaration{URL: good[0].URL, Details: webhooks.Details{
 		Events:    []webhooks.EventName{webhooks.IssueUpdated},
 		JQLFilter: "watchCount > 2",
 	}}
 	otherURL := webhooks.Declaration{URL: "https://elsewhere.example.com/hook", Details: good[0].Details}
-	var ev events
-	r := &webhooks.Refresher{Clock: fakeTime{s.srv.Clock()}, Logger: quietLog, OnEvent: ev.on}
+	var ev rfEvents
+	r := &webhooks.Refresher{Clock: rfFakeTime{s.srv.Clock()}, Logger: rfQuiet, OnEvent: ev.on}
 	r.AddSite("acme", s.client(t), good[0], bad, good[1], otherURL)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatalf("refusals are not failures: %v", err)
 	}
 	refused := ev.of(webhooks.RefresherRefused, "acme")
 	if len(refused) != 2 {
-		t.Fatalf("refused events = %+v, want 2", refused)
+		t.Fatalf("refused rfEvents = %+v, want 2", refused)
 	}
 	if d := refused[0].Declaration; d.Details.JQLFilter != "watchCount > 2" ||
 		!slices.ContainsFunc(refused[0].Errors, func(e string) bool { return strings.Contains(e, "watchCount") }) {
@@ -342,15 +342,15 @@ func TestRefresherReportsRefusedRegistrations(t *testing.T) {
 	}
 }
 
-// barrier holds each replica's first listing until all replicas have
+// rfBarrier holds each replica's first listing until all replicas have
 // listed, so that they all find the site empty and all register.
-type barrier struct {
+type rfBarrier struct {
 	base http.RoundTripper
 	wg   *sync.WaitGroup
 	once sync.Once
 }
 
-func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
+func (b *rfBarrier) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := b.base.RoundTrip(r)
 	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/webhook") {
 		b.once.Do(func() { b.wg.Done(); b.wg.Wait() })
@@ -359,21 +359,21 @@ func (b *barrier) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestRefresherReplicasConverge(t *testing.T) {
-	s := newJiraSite(t)
-	want := declarations(5)
+	s := newRFSite(t)
+	want := rfDeclarations(5)
 	const replicas = 3
-	clock := fakeTime{s.srv.Clock()}
+	clock := rfFakeTime{s.srv.Clock()}
 	var wg sync.WaitGroup
 	wg.Add(replicas)
 	var rs []*webhooks.Refresher
 	for range replicas {
 		hc := s.app.HTTPClient()
-		hc.Transport = &barrier{base: hc.Transport, wg: &wg}
+		hc.Transport = &rfBarrier{base: hc.Transport, wg: &wg}
 		c, err := webhooks.NewClient(s.srv.URL(), webhooks.WithHTTPClient(hc))
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &webhooks.Refresher{Clock: clock, Logger: quietLog}
+		r := &webhooks.Refresher{Clock: clock, Logger: rfQuiet}
 		r.AddSite("acme", c, want...)
 		rs = append(rs, r)
 	}
@@ -397,26 +397,26 @@ func TestRefresherReplicasConverge(t *testing.T) {
 	}
 	lowest := map[string]int64{}
 	for _, h := range hooks {
-		if id, ok := lowest[key(h)]; !ok || h.ID < id {
-			lowest[key(h)] = h.ID
+		if id, ok := lowest[rfKey(h)]; !ok || h.ID < id {
+			lowest[rfKey(h)] = h.ID
 		}
 	}
 	// Each replica checks the site again a minute or two later.
 	clock.Advance(2 * time.Minute)
 	syncAll()
 	hooks = s.srv.Webhooks(s.app)
-	if len(hooks) != len(want) || duplicates(hooks) != 0 {
-		t.Fatalf("after the settling syncs: %d webhooks, %d duplicates; want %d and 0", len(hooks), duplicates(hooks), len(want))
+	if len(hooks) != len(want) || rfDuplicates(hooks) != 0 {
+		t.Fatalf("after the settling syncs: %d webhooks, %d rfDuplicates; want %d and 0", len(hooks), rfDuplicates(hooks), len(want))
 	}
 	for _, h := range hooks {
-		if h.ID != lowest[key(h)] {
-			t.Errorf("kept webhook %d, not the lowest ID %d", h.ID, lowest[key(h)])
+		if h.ID != lowest[rfKey(h)] {
+			t.Errorf("kept webhook %d, not the lowest ID %d", h.ID, lowest[rfKey(h)])
 		}
 	}
 	// Refreshing at once is harmless: they stay as they are.
-	clock.Advance(28 * day)
+	clock.Advance(28 * rfDay)
 	syncAll()
-	if hooks := s.srv.Webhooks(s.app); len(hooks) != len(want) || duplicates(hooks) != 0 {
+	if hooks := s.srv.Webhooks(s.app); len(hooks) != len(want) || rfDuplicates(hooks) != 0 {
 		t.Errorf("after concurrent refreshes: %+v", hooks)
 	}
 	for _, r := range rs {
@@ -427,12 +427,12 @@ func TestRefresherReplicasConverge(t *testing.T) {
 }
 
 func TestRefresherRunStopsOnCancel(t *testing.T) {
-	s := newJiraSite(t)
+	s := newRFSite(t)
 	c := s.client(t)
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	synced := make(chan struct{}, 1)
-	r := &webhooks.Refresher{Logger: quietLog, OnEvent: func(e webhooks.RefresherEvent) {
+	r := &webhooks.Refresher{Logger: rfQuiet, OnEvent: func(e webhooks.RefresherEvent) {
 		if e.Kind == webhooks.RefresherRegistered {
 			select {
 			case synced <- struct{}{}:
@@ -441,7 +441,7 @@ func TestRefresherRunStopsOnCancel(t *testing.T) {
 		}
 	}}
 	for i := range 5 {
-		if err := r.AddSite(fmt.Sprint("site-", i), c, declarations(1)...); err != nil {
+		if err := r.AddSite(fmt.Sprint("site-", i), c, rfDeclarations(1)...); err != nil {
 			t.Fatal(err)
 		}
 	}

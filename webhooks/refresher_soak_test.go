@@ -1,0 +1,191 @@
+package webhooks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jirahooks/jirahooks/jiratest"
+	"github.com/jirahooks/jirahooks/webhooks"
+)
+
+// TestSoak keeps 1,000 webhooks on 10 jiratest sites alive for a simulated
+// year with the Refresher's defaults, while 10% of all calls fail (429 with
+// Retry-After, 500, dropped connections) and one site is down for a week
+// around its first refresh. It checks that no webhook of the other sites
+// ever expires, that the site that was down gets all its webhooks back
+// within an hour or so of the outage's end, and that no rfDuplicates remain,
+// and prints one summary line.
+//
+// Calls are counted from jiratest's request log. refresh_calls and
+// list_calls count the requests Jira answered (the faulted ones are logged
+// separately): the calls that did work. ideal_calls is the fewest answered
+// calls a declarative refresher could have done with: per site, one list to
+// see what exists, one register call for its 100 webhooks, then one refresh
+// per 30-rfDay lifetime (12 in 365 days: the webhooks must be refreshed before
+// rfDay 30, 60, ..., 360), each with the one list that must precede it to
+// notice webhooks Jira deleted. That is 26 calls per site.
+func TestSoak(t *testing.T) {
+	const (
+		nSites     = 10
+		perSite    = 100
+		days       = 365
+		faultRate  = 0.10
+		outageSite = 3
+	)
+	faults := []jiratest.Fault{jiratest.Fault429, jiratest.Fault500, jiratest.FaultDrop}
+	clk := jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := clk.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sim := &rfSimClock{Clock: clk, end: start.Add(days * rfDay), cancel: cancel}
+
+	var ev rfEvents
+	r := &webhooks.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
+	sites := make([]*rfSite, nSites)
+	name := func(i int) string { return fmt.Sprintf("site-%02d", i) }
+	for i := range sites {
+		sites[i] = newRFSite(t, jiratest.WithClock(clk), jiratest.WithSeed(uint64(i+1)))
+		sites[i].srv.SetFaultRate(jiratest.AnyEndpoint, faultRate, faults...)
+		if err := r.AddSite(name(i), sites[i].client(t), rfDeclarations(perSite)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A week of total outage on one site, over its first refresh (due
+	// around rfDay 27): its webhooks expire on rfDay 30, in the middle.
+	outStart, outEnd := start.Add(25*rfDay), start.Add(32*rfDay)
+	sim.at(outStart, func() {
+		sites[outageSite].srv.SetFaultRate(jiratest.AnyEndpoint, 1, jiratest.Fault503, jiratest.FaultDrop)
+	})
+	sim.at(outEnd, func() {
+		sites[outageSite].srv.SetFaultRate(jiratest.AnyEndpoint, faultRate, faults...)
+	})
+
+	// After each sleep of the Refresher (and at the outage's edges): every
+	// site but the one down holds all its webhooks.
+	var gaps []string
+	var restored time.Time
+	checks := 0
+	sim.check = func() {
+		checks++
+		now := clk.Now()
+		if now.Sub(start) < time.Hour {
+			return // the first registrations may need a retry or two
+		}
+		for i, s := range sites {
+			n := len(s.srv.Webhooks(s.app))
+			if i == outageSite && !now.Before(outStart) && restored.IsZero() {
+				if now.After(outEnd) && n == perSite {
+					restored = now
+				}
+				continue
+			}
+			if n != perSite {
+				gaps = append(gaps, fmt.Sprintf("rfDay %.2f: %s holds %d webhooks", now.Sub(start).Hours()/24, name(i), n))
+			}
+		}
+	}
+
+	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v", err)
+	}
+
+	// Count what Jira saw.
+	type tally struct{ ok, faulted int }
+	calls := map[string]*tally{"list": {}, "register": {}, "refresh": {}, "delete": {}, "other": {}}
+	duplicatesLeft, live, outageFaulted := 0, 0, 0
+	for i, s := range sites {
+		for _, q := range s.srv.Requests() {
+			if i == outageSite && !q.Time.Before(outStart) && q.Time.Before(outEnd) {
+				outageFaulted++
+				continue
+			}
+			op := "other"
+			switch {
+			case q.Method == http.MethodPut && strings.HasSuffix(q.Path, "/webhook/refresh"):
+				op = "refresh"
+			case q.Method == http.MethodGet && strings.HasSuffix(q.Path, "/webhook"):
+				op = "list"
+			case q.Method == http.MethodPost && strings.HasSuffix(q.Path, "/webhook"):
+				op = "register"
+			case q.Method == http.MethodDelete && strings.HasSuffix(q.Path, "/webhook"):
+				op = "delete"
+			}
+			if q.Fault == jiratest.NoFault {
+				calls[op].ok++
+			} else {
+				calls[op].faulted++
+			}
+		}
+		hooks := s.srv.Webhooks(s.app)
+		live += len(hooks)
+		duplicatesLeft += rfDuplicates(hooks)
+	}
+	expired := 0
+	for i := range sites {
+		if i != outageSite {
+			expired += len(ev.of(webhooks.RefresherLost, name(i)))
+		}
+	}
+	refreshesNeeded := int((days*rfDay+jiratest.Lifetime-1)/jiratest.Lifetime) - 1 // 12
+	ideal := nSites * (2 + 2*refreshesNeeded)
+	answered := calls["list"].ok + calls["register"].ok + calls["refresh"].ok + calls["delete"].ok
+	faulted := 0
+	for _, c := range calls {
+		faulted += c.faulted
+	}
+
+	fmt.Printf("soak: webhooks=%d sites=%d days=%d faults=%.2f expired=%d duplicates=%d refresh_calls=%d list_calls=%d ideal_calls=%d\n",
+		nSites*perSite, nSites, days, faultRate, expired, duplicatesLeft, calls["refresh"].ok, calls["list"].ok, ideal)
+	st := r.Stats()
+	t.Logf("answered calls %d = %.3fx ideal (list %d, register %d, refresh %d, delete %d); "+
+		"with the faulted ones outside the outage %d = %.3fx (faulted: list %d, register %d, refresh %d, delete %d); "+
+		"requests to the site during its outage %d; refresher: %d syncs, %d failed, %d registered, %d lost; "+
+		"the site that was down was whole again %v after the outage; %d checks",
+		answered, float64(answered)/float64(ideal), calls["list"].ok, calls["register"].ok, calls["refresh"].ok, calls["delete"].ok,
+		answered+faulted, float64(answered+faulted)/float64(ideal),
+		calls["list"].faulted, calls["register"].faulted, calls["refresh"].faulted, calls["delete"].faulted,
+		outageFaulted, st.Syncs, st.Failures, st.Registered, st.Lost, restored.Sub(outEnd).Round(time.Second), checks)
+
+	for _, g := range gaps {
+		t.Error(g)
+	}
+	if expired != 0 {
+		t.Errorf("expired = %d outside the outage, want 0", expired)
+	}
+	if duplicatesLeft != 0 || live != nSites*perSite {
+		t.Errorf("%d live webhooks with %d rfDuplicates, want %d and 0", live, duplicatesLeft, nSites*perSite)
+	}
+	for i := range sites {
+		reg := 0
+		for _, e := range ev.of(webhooks.RefresherRegistered, name(i)) {
+			reg += len(e.IDs)
+		}
+		want := perSite
+		if i == outageSite {
+			want = 2 * perSite
+		}
+		if reg != want {
+			t.Errorf("%s: %d webhooks registered over the year, want %d", name(i), reg, want)
+		}
+	}
+	// The site that was down: at-risk raised before expiry, all lost, all
+	// back soon after the outage.
+	if len(ev.of(webhooks.RefresherAtRisk, name(outageSite))) == 0 {
+		t.Error("no at-risk alert for the site that was down")
+	}
+	if n := len(ev.of(webhooks.RefresherLost, name(outageSite))); n != perSite {
+		t.Errorf("%d lost rfEvents for the site that was down, want %d", n, perSite)
+	}
+	if restored.IsZero() || restored.Sub(outEnd) > 6*time.Hour {
+		t.Errorf("the site that was down was restored %v after the outage, want within 6 hours (the Refresher retries at least hourly)", restored.Sub(outEnd))
+	}
+	if ratio := float64(answered) / float64(ideal); ratio > 1.2 {
+		t.Errorf("answered calls %d are %.2fx the ideal %d", answered, ratio, ideal)
+	}
+}
