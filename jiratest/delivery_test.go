@@ -157,6 +157,30 @@ func TestDeliveryConnect(t *testing.T) {
 	if a, _ := c["author"].(map[string]any); a["accountId"] == "" {
 		t.Errorf("comment author %v", c["author"])
 	}
+
+	// With a base URL that has a path, the qsh covers the path relative to it.
+	ctxApp := srv.AddConnectApp("com.example.ctx", shared, jiratest.WithBaseURL(rc.srv.URL+"/ctx"))
+	ids(t, register(t, srv, ctxApp, rc.srv.URL+"/ctx/hook?x=1", details("project = ABC", "comment_created")))
+	before := rc.count()
+	srv.Emit(jiratest.CommentEvent("comment_created", jiratest.Issue{Key: "ABC-4"}, jiratest.Comment{Body: "again"}))
+	var ctxReq *http.Request
+	for i := before; i < rc.count(); i++ {
+		if r, _ := rc.get(i); r.URL.Path == "/ctx/hook" {
+			ctxReq = r
+		}
+	}
+	if ctxReq == nil {
+		t.Fatal("no delivery under the context path")
+	}
+	tok, _ = strings.CutPrefix(ctxReq.Header.Get("Authorization"), "JWT ")
+	claims = jwt.MapClaims{}
+	if _, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return shared, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(ctxApp.ClientKey())); err != nil {
+		t.Fatal(err)
+	}
+	if want := qsh.Hash("POST", "/hook", ctxReq.URL.Query()); claims["qsh"] != want {
+		t.Errorf("qsh under a context path: %v, want %s", claims["qsh"], want)
+	}
 }
 
 func TestAdminWebhooks(t *testing.T) {

@@ -44,6 +44,11 @@
 //   - Faults: scripted ([Server.ScriptFaults]) or random and reproducible
 //     ([Server.SetFaultRate], [WithSeed]) 429 with Retry-After, 500, 503,
 //     slow answers and dropped connections, per endpoint.
+//   - Matching in Emit: JQL filters are evaluated on the event's issue
+//     (project key, id or name; issuetype; status; issueKey; assignee and
+//     reporter account ids; custom fields; issue properties). Events
+//     without an issue (sprint, version) ignore JQL filters. fieldIdsFilter
+//     and issuePropertyKeysFilter are honoured.
 //   - Inspection: [Server.Webhooks], [Server.AdminWebhooks],
 //     [Server.Requests], [Server.Deliveries], [Server.Failed].
 //

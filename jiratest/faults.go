@@ -74,10 +74,15 @@ type Fault struct {
 
 // Convenience faults.
 var (
-	Fault429  = Fault{Kind: RateLimited, RetryAfter: time.Second}
-	Fault500  = Fault{Kind: InternalError}
-	Fault503  = Fault{Kind: Unavailable}
+	// Fault429 answers 429 with "Retry-After: 1".
+	Fault429 = Fault{Kind: RateLimited, RetryAfter: time.Second}
+	// Fault500 answers 500.
+	Fault500 = Fault{Kind: InternalError}
+	// Fault503 answers 503 without Retry-After.
+	Fault503 = Fault{Kind: Unavailable}
+	// FaultSlow answers normally after 50ms.
 	FaultSlow = Fault{Kind: Slow, Delay: 50 * time.Millisecond}
+	// FaultDrop closes the connection without an answer.
 	FaultDrop = Fault{Kind: Drop}
 )
 

@@ -73,6 +73,7 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Msg }
 
 // ErrEmpty is returned by [Parse] for an empty or blank filter: jqlFilter is
