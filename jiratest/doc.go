@@ -26,6 +26,15 @@
 //     another URL is refused as a whole with 400 "Only a single URL per app
 //     is allowed to be registered." (the rule concerns the request's single
 //     url, not an item, and Jira documents 400 for an invalid request).
+//   - Pages: GET /webhook answers startAt, maxResults (the size used, at
+//     most the server's cap, see [WithMaxResults]), total, isLast, values,
+//     self and, unless last, nextPage, all URLs absolute. maxResults=0 gives
+//     an empty page that is not the last one when webhooks exist, so a
+//     client that follows nextPage blindly loops: guard against it.
+//     GET /webhook/failed answers values (oldest first), maxResults and, when
+//     values is not empty, next (with failedAfter set to the last failure
+//     time); it accepts failedAfter or after. Failures that share a failure
+//     time are never split, so a page may exceed maxResults.
 //   - Time is a fake [Clock]: webhooks expire [Lifetime] (30 days) after
 //     registration or last refresh and then vanish from lists and
 //     deliveries; failed deliveries are forgotten after [FailureRetention]
