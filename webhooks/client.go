@@ -43,6 +43,7 @@ type Client struct {
 	refreshEndpoint string // .../webhook/refresh
 	failedEndpoint  string // .../webhook/failed
 	failedURL       *url.URL
+	failedPath      string // /rest/api/N/webhook/failed
 }
 
 // NewClient returns a Client for the Jira site at baseURL: the site URL
@@ -98,6 +99,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.endpoint = u.Scheme + "://" + u.Host + basePath + "/rest/api/" + strconv.Itoa(cfg.apiVersion) + "/webhook"
 	c.refreshEndpoint = c.endpoint + "/refresh"
 	c.failedEndpoint = c.endpoint + "/failed"
+	c.failedPath = "/rest/api/" + strconv.Itoa(cfg.apiVersion) + "/webhook/failed"
 	if c.failedURL, err = url.Parse(c.failedEndpoint); err != nil {
 		return nil, fmt.Errorf("webhooks: bad base URL: %w", err)
 	}
@@ -258,7 +260,9 @@ func webhooksFromWire(ws []openapi.Webhook) []Webhook {
 // then says where to resume: save it and pass it as
 // [FailedOptions.Cursor] later to get only newer failures. Next-page URLs
 // are followed only when they address this Client's failed-webhook endpoint
-// on the same site; any other URL ends the walk with an error matching
+// on the same site (or, behind the API gateway, the same endpoint on the
+// *.atlassian.net site, whose query is then sent to the gateway); any
+// other URL ends the walk with an error matching
 // [ErrForeignURL], with no request sent.
 func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook] {
 	if c == nil {

@@ -1118,8 +1118,12 @@ func TestResolveFailedCursor(t *testing.T) {
 		{gw, "http://x.atlassian.net/rest/api/3/webhook/failed", ""},
 		{gw, "https://x.atlassian.net.evil.example/rest/api/3/webhook/failed", ""},
 		{gw, "https://x.atlassian.net/rest/api/3/issue", ""},
+		{gw, "https://x.atlassian.net/rest/api/2/webhook/failed", ""}, // another API version
+		{gw, "../../../other/rest/api/3/webhook/failed", ""},
 		{site, "https://X.Atlassian.NET:443/rest/api/2/webhook/failed?failedAfter=1", "https://X.Atlassian.NET:443/rest/api/2/webhook/failed?failedAfter=1"},
 		{site, "https://y.atlassian.net/rest/api/2/webhook/failed", ""},
+		{site, "https://x.atlassian.net/rest/api/2/webhook/failed/", "https://x.atlassian.net/rest/api/2/webhook/failed/"},
+		{site, "https://x.atlassian.net/rest/api/2/webhook/failed/../../issue", ""},
 		{site, "http://x.atlassian.net/rest/api/2/webhook/failed", ""},
 		{site, "https://x.atlassian.net/rest/api/2/webhook/failed#frag", "https://x.atlassian.net/rest/api/2/webhook/failed"},
 	} {

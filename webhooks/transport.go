@@ -225,12 +225,11 @@ func (c *Client) resolveFailedCursor(cursor string) (string, error) {
 	}
 	u.Fragment, u.RawFragment = "", ""
 	if u.User == nil {
-		if clientOrigin(u) == c.origin && clientIsFailedPath(strings.TrimPrefix(u.EscapedPath(), c.basePath)) &&
-			strings.HasPrefix(u.EscapedPath(), c.basePath+"/") {
+		if clientOrigin(u) == c.origin && c.isFailedPath(u.EscapedPath(), c.basePath) {
 			return u.String(), nil
 		}
 		if c.gateway && strings.EqualFold(u.Scheme, "https") && u.Port() == "" &&
-			strings.HasSuffix(strings.ToLower(u.Hostname()), ".atlassian.net") && clientIsFailedPath(u.EscapedPath()) {
+			strings.HasSuffix(strings.ToLower(u.Hostname()), ".atlassian.net") && c.isFailedPath(u.EscapedPath(), "") {
 			if u.RawQuery == "" {
 				return c.failedEndpoint, nil
 			}
@@ -240,8 +239,10 @@ func (c *Client) resolveFailedCursor(cursor string) (string, error) {
 	return "", fmt.Errorf("%w: refusing to follow next-page URL %s", ErrForeignURL, shortenText(u.Redacted(), 200))
 }
 
-// clientIsFailedPath reports whether p is /rest/api/{2,3}/webhook/failed.
-func clientIsFailedPath(p string) bool {
-	p = strings.TrimSuffix(p, "/")
-	return p == "/rest/api/3/webhook/failed" || p == "/rest/api/2/webhook/failed"
+// isFailedPath reports whether p is prefix followed by the path of this
+// Client's failed-webhook endpoint (/rest/api/N/webhook/failed, N the API
+// version), with or without a final slash.
+func (c *Client) isFailedPath(p, prefix string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), prefix)
+	return ok && rest == c.failedPath
 }

@@ -1,0 +1,137 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+type fuzzTransport struct {
+	status int
+	header string
+	body   []byte
+}
+
+func (f fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if f.header != "" {
+		h.Set("Retry-After", f.header)
+		h.Set("X-Arequestid", f.header)
+	}
+	return &http.Response{
+		StatusCode: f.status, Header: h, Request: r,
+		Body: io.NopCloser(bytes.NewReader(f.body)),
+	}, nil
+}
+
+// FuzzClientAnswers feeds arbitrary answers to every operation: no panic,
+// never a nil result with a nil error, every non-2xx an *APIError, and a
+// next-page URL never leads off the site.
+func FuzzClientAnswers(f *testing.F) {
+	f.Add(200, "", []byte(ctSeedRegisterResponse))
+	f.Add(200, "", []byte(ctSeedListResponse))
+	f.Add(200, "", []byte(ctSeedFailedResponse))
+	f.Add(200, "", []byte(ctSeedRefreshResponse))
+	f.Add(200, "", []byte(`{"values":[{"id":"x","failureTime":1}],"maxResults":1,"next":"//evil.example/rest/api/3/webhook/failed"}`))
+	f.Add(403, "", []byte(ctNotAnApp))
+	f.Add(429, "1", []byte(`{"errorMessages":["slow"]}`))
+	f.Add(503, "Wed, 21 Oct 2015 07:28:00 GMT", []byte("<html>"))
+	f.Add(200, "", []byte(`{"isLast":false,"values":[]}`))
+	f.Fuzz(func(t *testing.T, status int, header string, body []byte) {
+		if status < 100 || status > 999 {
+			status = 200
+		}
+		c, err := NewClient("https://x.atlassian.net",
+			WithHTTPClient(&http.Client{Transport: fuzzTransport{status, header, body}}),
+			WithRetry(1), withSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		checkErr := func(what string, err error) {
+			var e *APIError
+			if (status < 200 || status > 299) && !errors.As(err, &e) {
+				t.Fatalf("%s: status %d gave %v, not an *APIError", what, status, err)
+			}
+			if e != nil {
+				_ = e.Error()
+			}
+		}
+		regs, err := c.Register(ctx, "https://app.example/h", Details{}, Details{})
+		if err == nil && len(regs) != 2 {
+			t.Fatalf("Register: %d results with a nil error", len(regs))
+		}
+		checkErr("Register", err)
+		exp, err := c.Refresh(ctx, 1)
+		if err == nil && exp.IsZero() {
+			t.Fatal("Refresh: zero time with a nil error")
+		}
+		checkErr("Refresh", err)
+		checkErr("Delete", c.Delete(ctx, 1))
+		walk := func(more func() bool, next func() (int, error), cursor func() string) {
+			for i := 0; more() && i < 5; i++ {
+				n, err := next()
+				if err != nil {
+					if i == 0 {
+						checkErr("page", err)
+					}
+					return
+				}
+				if n < 0 {
+					t.Fatal("nil page with a nil error")
+				}
+			}
+			if cur := cursor(); cur != "" && strings.Contains(cur, "://") && !strings.HasPrefix(cur, "https://x.atlassian.net/") {
+				if _, err := c.resolveFailedCursor(cur); err == nil {
+					t.Fatalf("cursor %q leads off the site", cur)
+				}
+			}
+		}
+		lp := c.List(&ListOptions{MaxResults: 2})
+		walk(lp.More, func() (int, error) { return pageLen(lp.Next(ctx)) }, lp.Cursor)
+		fp := c.ListFailed(&FailedOptions{MaxResults: 2})
+		walk(fp.More, func() (int, error) { return pageLen(fp.Next(ctx)) }, fp.Cursor)
+	})
+}
+
+func pageLen[T any](page []T, err error) (int, error) {
+	if page == nil {
+		return -1, err
+	}
+	return len(page), err
+}
+
+// FuzzResolveFailedCursor: any cursor either resolves to this Client's
+// failed-webhook endpoint or is refused.
+func FuzzResolveFailedCursor(f *testing.F) {
+	for _, s := range []string{
+		"?failedAfter=1", "/rest/api/3/webhook/failed?x=1", "https://x.atlassian.net/rest/api/3/webhook/failed",
+		"https://evil.example/rest/api/3/webhook/failed", "//evil.example/x", "http://[::1", "https://u:p@x.atlassian.net/",
+		"https://api.atlassian.com/ex/jira/other/rest/api/3/webhook/failed", "../../../ex/jira/other/rest/api/3/webhook/failed",
+	} {
+		f.Add(s)
+	}
+	site, _ := NewClient("https://x.atlassian.net")
+	gw, _ := NewClient("https://api.atlassian.com/ex/jira/abc")
+	f.Fuzz(func(t *testing.T, cursor string) {
+		for _, c := range []*Client{site, gw} {
+			got, err := c.resolveFailedCursor(cursor)
+			if err != nil {
+				continue
+			}
+			u, err := url.Parse(got)
+			if err != nil {
+				t.Fatalf("%q resolved to %q, not a URL: %v", cursor, got, err)
+			}
+			if clientOrigin(u) != c.origin || u.User != nil || strings.TrimSuffix(u.EscapedPath(), "/") != c.basePath+c.failedPath {
+				t.Fatalf("%q resolved to %q, off %s", cursor, got, c.failedEndpoint)
+			}
+		}
+	})
+}
