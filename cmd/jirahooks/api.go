@@ -576,7 +576,3 @@ func plural(n int) string {
 	}
 	return "s"
 }
-
-// Placeholders until the receiver lands.
-func cmdListen(c *cli, args []string) int    { return c.fail("listen", usagef("not yet")) }
-func cmdKeepalive(c *cli, args []string) int { return c.fail("keepalive", usagef("not yet")) }

@@ -36,6 +36,10 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+
+	// clock is the Refresher's clock for keepalive; nil means the real
+	// time. Tests set it to the in-memory Jira's clock.
+	clock webhooks.Clock
 }
 
 // command is one subcommand.

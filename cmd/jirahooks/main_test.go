@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jirahooks/jirahooks/jiratest"
+	"github.com/jirahooks/jirahooks/webhooks"
 )
 
 const (
@@ -56,8 +57,16 @@ type result struct {
 // jh runs the CLI in-process with env and stdin.
 func jh(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
+	return jhClock(t, nil, env, stdin, args...)
+}
+
+// jhClock is jh with the Refresher on clock (nil: the real one).
+func jhClock(t *testing.T, clock webhooks.Clock, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return env[k] }, clock: clock}
+	code := c.run(args)
 	r := result{code, out.String(), errb.String()}
 	for _, secret := range []string{oauthSecret, connectSecret, env["JIRA_ACCESS_TOKEN"], env["JIRA_API_TOKEN"]} {
 		if secret != "" && strings.Contains(r.stdout+r.stderr, secret) {

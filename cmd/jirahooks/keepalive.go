@@ -1,0 +1,203 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jirahooks/jirahooks/webhooks"
+)
+
+const keepaliveUsage = `
+Usage: jirahooks keepalive [--url URL --events E1,E2 --jql JQL | --body JSON|@FILE|-] [--once]
+
+Keeps the app's webhooks alive with webhooks.Refresher, until Ctrl-C: it
+refreshes them about three days before they would expire, and prints what it
+does, one line per event.
+
+Without a declaration it keeps alive whatever webhooks the app has, and
+registers or deletes nothing. With one (the flags, or --body in register's
+format for several), it also registers the declared webhooks that are missing
+(expired, or deleted behind the app's back) and deletes duplicates; webhooks
+that match no declaration are left alone.
+
+--once syncs once and exits: for a daily cron job instead of a daemon.
+`
+
+func cmdKeepalive(c *cli, args []string) int {
+	var o conn
+	fs := newFlagSet("keepalive", keepaliveUsage)
+	body := fs.String("body", "", "webhooks to keep, in register's `JSON`, @file, or - for standard input")
+	hookURL := fs.String("url", "", "declared webhook: the `URL` Jira delivers to")
+	events := fs.String("events", "", "declared webhook: comma-separated event `names`")
+	jql := fs.String("jql", "", "declared webhook: its JQL `filter`")
+	fieldIDs := fs.String("field-ids", "", "declared webhook: comma-separated field `IDs`")
+	propKeys := fs.String("property-keys", "", "declared webhook: comma-separated issue property `keys`")
+	once := fs.Bool("once", false, "sync once and exit")
+	check := fs.Duration("check-interval", 0, "list the webhooks at least this `often` to notice deletions sooner (default: only when a refresh is due)")
+	o.register(fs)
+	pos, err := c.parse(fs, args)
+	if err != nil {
+		return c.fail("keepalive", err)
+	}
+	if len(pos) > 0 {
+		return c.fail("keepalive", usagef("unexpected argument %q", pos[0]))
+	}
+
+	var decls []webhooks.Declaration
+	switch {
+	case *body != "":
+		if *events != "" || *jql != "" || *fieldIDs != "" || *propKeys != "" {
+			return c.fail("keepalive", usagef("declare the webhooks either in --body or with --events and --jql, not both"))
+		}
+		data, err := c.readBody(*body)
+		if err != nil {
+			return c.fail("keepalive", err)
+		}
+		var req registerBody
+		if err := decodeBody(bodySource(*body), data, &req, registerExample); err != nil {
+			return c.fail("keepalive", err)
+		}
+		if *hookURL != "" {
+			req.URL = *hookURL
+		}
+		if req.URL == "" || len(req.Webhooks) == 0 {
+			return c.fail("keepalive", usagef("--body %s needs a \"url\" and at least one webhook; expected JSON like %s", bodySource(*body), registerExample))
+		}
+		for _, h := range req.Webhooks {
+			decls = append(decls, webhooks.Declaration{URL: req.URL, Details: webhooks.Details{
+				Events: toEvents(h.Events), JQLFilter: h.JQLFilter,
+				FieldIDsFilter: h.FieldIDsFilter, IssuePropertyKeysFilter: h.IssuePropertyKeysFilter,
+			}})
+		}
+	case *hookURL != "" || *events != "" || *jql != "":
+		if *hookURL == "" || *events == "" || *jql == "" {
+			return c.fail("keepalive", usagef("a declared webhook needs --url, --events and --jql"))
+		}
+		decls = []webhooks.Declaration{{URL: *hookURL, Details: webhooks.Details{
+			Events: toEvents(splitList(*events)), JQLFilter: *jql,
+			FieldIDsFilter: splitList(*fieldIDs), IssuePropertyKeysFilter: splitList(*propKeys),
+		}}}
+	}
+
+	wc, err := o.client(c)
+	if err != nil {
+		return c.fail("keepalive", err)
+	}
+	site := siteName(o.baseURL)
+	out := &lineWriter{w: c.stdout}
+	r := &webhooks.Refresher{
+		CheckInterval: *check,
+		Clock:         c.clock,
+		Logger:        slog.New(slog.DiscardHandler), // every event is printed below
+		OnEvent: func(e webhooks.RefresherEvent) {
+			if o.json {
+				out.printJSON(refresherLine(e))
+			} else {
+				out.printf("%s\n", describe(e))
+			}
+		},
+	}
+	if err := r.AddSite(site, wc, decls...); err != nil {
+		return c.fail("keepalive", usagef("%v", err))
+	}
+
+	if *once {
+		ctx, cancel := o.context(c)
+		defer cancel()
+		err := r.Sync(ctx)
+		st := r.Stats()
+		if !o.json && len(st.Sites) == 1 {
+			s := st.Sites[0]
+			out.printf("%s: %d webhook%s kept alive, the earliest expiring %s UTC\n",
+				site, s.Webhooks, plural(s.Webhooks), fmtTime(s.EarliestExpiry))
+		}
+		if err != nil {
+			return c.fail("keepalive", err)
+		}
+		return exitOK
+	}
+
+	what := "every webhook of the app"
+	if len(decls) > 0 {
+		what = fmt.Sprintf("%d declared webhook%s", len(decls), plural(len(decls)))
+	}
+	fmt.Fprintf(c.stderr, "keeping %s alive on %s; Ctrl-C to stop\n", what, site)
+	if err := r.Run(c.ctx); err != nil && !errors.Is(err, c.ctx.Err()) {
+		return c.fail("keepalive", err)
+	}
+	return exitOK
+}
+
+// siteName names a site in the Refresher's output: the host of its URL,
+// or the cloud ID of a gateway URL.
+func siteName(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return base
+	}
+	if strings.HasPrefix(u.Path, "/ex/jira/") {
+		return strings.Trim(strings.TrimPrefix(u.Path, "/ex/jira/"), "/")
+	}
+	return u.Host
+}
+
+// describe puts a Refresher event on one line.
+func describe(e webhooks.RefresherEvent) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %-12s %s", fmtTime(e.Time), e.Kind, e.Site)
+	if len(e.IDs) > 0 {
+		fmt.Fprintf(&b, "  %s", joinIDs(e.IDs))
+	}
+	if e.Declaration != nil {
+		fmt.Fprintf(&b, "  (%s, %s)", eventList(e.Declaration.Details.Events), e.Declaration.Details.JQLFilter)
+	}
+	switch e.Kind {
+	case webhooks.RefresherRefreshed:
+		fmt.Fprintf(&b, "  now expire %s UTC", fmtTime(e.Expiry))
+	case webhooks.RefresherRefused:
+		fmt.Fprintf(&b, "  Jira refused: %s", strings.Join(e.Errors, "; "))
+	case webhooks.RefresherFailed:
+		fmt.Fprintf(&b, "  %v; retrying at %s UTC (failure %d)", e.Err, fmtTime(e.Retry), e.Failures)
+	case webhooks.RefresherAtRisk:
+		fmt.Fprintf(&b, "  ALERT: expiring %s UTC and refresh failing: %v", fmtTime(e.Expiry), e.Err)
+	case webhooks.RefresherLost:
+		b.WriteString("  ALERT: gone since the last sync; registering it again")
+	}
+	return b.String()
+}
+
+// refresherJSON is one line of keepalive --json.
+type refresherJSON struct {
+	Time      time.Time `json:"time"`
+	Kind      string    `json:"kind"`
+	Site      string    `json:"site"`
+	IDs       []int64   `json:"ids,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Events    []string  `json:"events,omitempty"`
+	JQLFilter string    `json:"jqlFilter,omitempty"`
+	Errors    []string  `json:"errors,omitempty"`
+	Expiry    time.Time `json:"expiry,omitzero"`
+	Error     string    `json:"error,omitempty"`
+	Retry     time.Time `json:"retry,omitzero"`
+	Failures  int       `json:"failures,omitempty"`
+}
+
+func refresherLine(e webhooks.RefresherEvent) refresherJSON {
+	j := refresherJSON{
+		Time: e.Time.UTC(), Kind: e.Kind.String(), Site: e.Site, IDs: e.IDs, Errors: e.Errors,
+		Expiry: e.Expiry, Retry: e.Retry, Failures: e.Failures,
+	}
+	if e.Declaration != nil {
+		j.URL = e.Declaration.URL
+		j.Events = eventStrings(e.Declaration.Details.Events)
+		j.JQLFilter = e.Declaration.Details.JQLFilter
+	}
+	if e.Err != nil {
+		j.Error = e.Err.Error()
+	}
+	return j
+}

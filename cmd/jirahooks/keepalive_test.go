@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jirahooks/jirahooks/jiratest"
+)
+
+const day = 24 * time.Hour
+
+// siteClock is a jiratest clock as the Refresher's clock; keepalive --once
+// never sleeps.
+type siteClock struct{ *jiratest.Clock }
+
+func (siteClock) Sleep(ctx context.Context, d time.Duration) error {
+	panic("keepalive --once slept")
+}
+
+func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
+	s := newSite(t)
+	env := s.oauthEnv()
+	jh(t, env, "", "register", "--body", twoHooks).want(t, exitOK)
+	s.jira.Advance(28 * day) // within three days of expiry
+
+	clock := siteClock{s.jira.Clock()}
+	r := jhClock(t, clock, env, "", "keepalive", "--once").want(t, exitOK)
+	if !strings.Contains(r.stdout, "refreshed") || !strings.Contains(r.stdout, "2 webhooks kept alive") {
+		t.Errorf("keepalive --once:\n%s", r.stdout)
+	}
+	for _, w := range s.jira.Webhooks(s.oauth) {
+		if !w.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)) {
+			t.Errorf("webhook %d expires %v, want refreshed to %v", w.ID, w.ExpirationDate, s.jira.Now().Add(jiratest.Lifetime))
+		}
+	}
+	// Another run right after has nothing to do.
+	r = jhClock(t, clock, env, "", "keepalive", "--once", "--json").want(t, exitOK)
+	if strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("second keepalive --once --json printed events:\n%s", r.stdout)
+	}
+}
+
+func TestKeepaliveOnceRegistersWhatIsMissing(t *testing.T) {
+	s := newSite(t)
+	r := jh(t, s.oauthEnv(), "", "keepalive", "--once", "--json",
+		"--url", "https://app.example.com/hooks", "--events", "jira:issue_created,jira:issue_updated", "--jql", "project = ABC").want(t, exitOK)
+	var ev refresherJSON
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &ev); err != nil {
+		t.Fatalf("keepalive --json: %v\n%s", err, r.stdout)
+	}
+	hooks := s.jira.Webhooks(s.oauth)
+	if ev.Kind != "registered" || len(hooks) != 1 || len(ev.IDs) != 1 || ev.IDs[0] != hooks[0].ID || ev.JQLFilter != "project = ABC" {
+		t.Errorf("event %+v, webhooks %+v", ev, hooks)
+	}
+
+	// A declaration Jira refuses is reported.
+	r = jh(t, s.oauthEnv(), "", "keepalive", "--once", "--body",
+		`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "watchCount > 1"}]}`).want(t, exitOK)
+	if !strings.Contains(r.stdout, "Jira refused: The clause watchCount is unsupported") {
+		t.Errorf("refusal not reported:\n%s", r.stdout)
+	}
+}
+
+func TestKeepaliveRunsUntilStopped(t *testing.T) {
+	s := newSite(t)
+	stdout, stderr, stop := background(t, s.oauthEnv(), "keepalive",
+		"--url", "https://app.example.com/hooks", "--events", "jira:issue_created", "--jql", "project = ABC")
+	stderr.waitFor(t, `keeping 1 declared webhook alive on 127\.0\.0\.1:\d+; Ctrl-C to stop`)
+	stdout.waitFor(t, `registered\s+127\.0\.0\.1:\d+  webhook \d+  \(jira:issue_created, project = ABC\)`)
+	if code := stop(); code != exitOK {
+		t.Errorf("keepalive exited %d after Ctrl-C, want 0", code)
+	}
+	if n := len(s.jira.Webhooks(s.oauth)); n != 1 {
+		t.Errorf("%d webhooks, want 1", n)
+	}
+}
+
+func TestKeepaliveUsage(t *testing.T) {
+	s := newSite(t)
+	for _, args := range [][]string{
+		{"keepalive", "--url", "https://app.example.com/hooks"},
+		{"keepalive", "--body", `{"url": "x"}`},
+		{"keepalive", "--body", `[`},
+	} {
+		jh(t, s.oauthEnv(), "", args...).want(t, exitUsage)
+	}
+	if n := len(s.jira.Requests()); n != 0 {
+		t.Errorf("%d requests sent by usage errors", n)
+	}
+}
