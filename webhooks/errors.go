@@ -53,7 +53,8 @@ type APIError struct {
 	// Method and Path identify the request, such as "POST" and
 	// "/rest/api/3/webhook".
 	Method, Path string
-	// ErrorMessages are Jira's messages about the request as a whole.
+	// ErrorMessages are Jira's messages about the request as a whole (or
+	// the API gateway's "message").
 	ErrorMessages []string
 	// Errors are Jira's messages about single fields, by field name.
 	Errors map[string]string
@@ -63,8 +64,9 @@ type APIError struct {
 	// RetryAfter is the wait Jira asked for in a Retry-After header; 0 if
 	// none.
 	RetryAfter time.Duration
-	// Body is the start of the response body, trimmed, for answers that
-	// are not Jira's JSON error format.
+	// Body is the response body, trimmed of white space and cut to 2 KiB:
+	// the only explanation when the answer is not Jira's JSON error format
+	// (an HTML page from a proxy, say).
 	Body string
 }
 
