@@ -47,8 +47,11 @@ const (
 	settleDelay = time.Minute
 	// idleInterval: how often a site with nothing to keep alive is listed.
 	idleInterval = 24 * time.Hour
-	// refusedRetry: a declaration Jira refused is not tried again sooner.
-	refusedRetry = 24 * time.Hour
+	// refusedRetry: a declaration Jira refused is tried again this much
+	// later, doubling each time it is refused again, up to
+	// maxRefusedRetry.
+	refusedRetry    = 24 * time.Hour
+	maxRefusedRetry = 30 * 24 * time.Hour
 	// syncTimeout bounds one sync of one site, in real time, so that a site
 	// that hangs cannot stall the others for ever.
 	syncTimeout = 5 * time.Minute
@@ -198,11 +201,18 @@ type siteState struct {
 // siteMemory is what a sync carries over to the next one, guarded by
 // site.busy. Like siteState, it can be lost.
 type siteMemory struct {
-	jitter  time.Duration     // jitter of the current cycle
-	had     map[int]int64     // declaration -> ID kept at the last sync
-	refused map[int]time.Time // declaration -> not retried before
-	pending map[int64]int     // ID registered, not listed since -> declaration
-	learned map[string]int    // Jira's spelling of a declaration -> declaration
+	jitter  time.Duration   // jitter of the current cycle
+	had     map[int]int64   // declaration -> ID kept at the last sync
+	refused map[int]refused // declaration -> when to try it again
+	pending map[int64]int   // ID registered, not listed since -> declaration
+	learned map[string]int  // Jira's spelling of a declaration -> declaration
+}
+
+// refused is a declaration Jira refused n times in a row; it is not tried
+// again before until.
+type refused struct {
+	n     int
+	until time.Time
 }
 
 // siteAPI is what the Refresher needs of a client; *Client provides it
@@ -265,7 +275,7 @@ func (r *Refresher) addSite(name string, api siteAPI, want ...Declaration) error
 	s.mem = siteMemory{
 		jitter:  r.newJitter(),
 		had:     map[int]int64{},
-		refused: map[int]time.Time{},
+		refused: map[int]refused{},
 		pending: map[int64]int{},
 		learned: map[string]int{},
 	}

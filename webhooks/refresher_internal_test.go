@@ -433,7 +433,7 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 	}
 }
 
-func TestSyncReportsRefusedAndRetriesADayLater(t *testing.T) {
+func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
 	c := newRFClock()
 	f := newRFJira(c)
 	f.refuse = func(d Details) []string {
@@ -467,7 +467,23 @@ func TestSyncReportsRefusedAndRetriesADayLater(t *testing.T) {
 	if got := len(rec.kinds(RefresherRefused)); got != 2 {
 		t.Errorf("refused events after a rfDay = %d, want 2", got)
 	}
-	if st := r.Stats(); st.Refused != 2 || st.Failures != 0 {
+	// Refused again: the next try waits two days, then four.
+	c.Advance(rfDay)
+	r.Sync(context.Background())
+	if got := len(rec.kinds(RefresherRefused)); got != 2 {
+		t.Errorf("refused events a day after the second refusal = %d, want still 2", got)
+	}
+	c.Advance(rfDay)
+	r.Sync(context.Background())
+	if got := len(rec.kinds(RefresherRefused)); got != 3 {
+		t.Errorf("refused events two days after the second refusal = %d, want 3", got)
+	}
+	c.Advance(3 * rfDay)
+	r.Sync(context.Background())
+	if got := len(rec.kinds(RefresherRefused)); got != 3 {
+		t.Errorf("refused events three days after the third refusal = %d, want still 3", got)
+	}
+	if st := r.Stats(); st.Refused != 3 || st.Failures != 0 {
 		t.Errorf("stats = %+v", st)
 	}
 }

@@ -100,7 +100,7 @@ func (r *Refresher) sync(ctx context.Context, s *site) error {
 	registered := 0
 	var todo []int
 	for _, i := range p.missing {
-		if until, ok := mem.refused[i]; ok && now.Before(until) {
+		if ref, ok := mem.refused[i]; ok && now.Before(ref.until) {
 			continue
 		}
 		todo = append(todo, i)
@@ -141,7 +141,11 @@ func (r *Refresher) sync(ctx context.Context, s *site) error {
 					r.emit(RefresherEvent{Kind: RefresherRegistered, Site: s.name, Time: at, IDs: []int64{reg.ID}, Declaration: &d})
 				} else {
 					r.counts.refused.Add(1)
-					mem.refused[i] = now.Add(refusedRetry)
+					ref := mem.refused[i]
+					wait := refusedRetry << min(ref.n, 5)
+					ref.n++
+					ref.until = now.Add(min(wait, maxRefusedRetry))
+					mem.refused[i] = ref
 					r.emit(RefresherEvent{Kind: RefresherRefused, Site: s.name, Time: at, Declaration: &d, Errors: slices.Clone(reg.Errors)})
 				}
 			}
@@ -172,6 +176,7 @@ func (r *Refresher) sync(ctx context.Context, s *site) error {
 
 	r.mu.Lock()
 	s.st.next = next
+	s.st.kept = len(p.keep) + registered
 	s.st.failures = 0
 	s.st.lastErr = nil
 	s.st.lastSync = now
@@ -344,7 +349,8 @@ const (
 	// as IDs[0].
 	RefresherRegistered
 	// RefresherRefused: Jira refused to register Declaration, for Errors.
-	// It is tried again at a later sync, a day later at the soonest.
+	// It is tried again at a later sync: a day later at the soonest, then
+	// two, four... up to 30 days while Jira keeps refusing it.
 	RefresherRefused
 	// RefresherDeduplicated: IDs were duplicates of a declaration (two
 	// replicas registered it at once, say) and were deleted.
@@ -411,7 +417,8 @@ func (r *Refresher) emit(e RefresherEvent) {
 		attrs = append(attrs, slog.Int("webhooks", len(e.IDs)))
 	}
 	if e.Declaration != nil {
-		attrs = append(attrs, slog.String("url", e.Declaration.URL), slog.String("jql", e.Declaration.Details.JQLFilter))
+		attrs = append(attrs, slog.String("url", e.Declaration.URL), slog.Any("events", e.Declaration.Details.Events),
+			slog.String("jql", e.Declaration.Details.JQLFilter))
 	}
 	if len(e.Errors) > 0 {
 		attrs = append(attrs, slog.Any("errors", e.Errors))
@@ -454,9 +461,11 @@ type RefresherStats struct {
 // SiteStats is the state of one site in a Refresher.
 type SiteStats struct {
 	Name string
-	// Webhooks kept alive, as of the last successful sync.
+	// Webhooks kept alive, as of the last successful sync, including
+	// those it registered.
 	Webhooks int
-	// EarliestExpiry of those webhooks, as Jira reported it.
+	// EarliestExpiry of the webhooks Jira listed at the last sync; zero
+	// if none (webhooks just registered are listed a minute later).
 	EarliestExpiry time.Time
 	// NextDue is when the site is synced next (or retried, when failing).
 	NextDue time.Time

@@ -419,9 +419,22 @@ func TestRefresherReplicasConverge(t *testing.T) {
 	if hooks := s.srv.Webhooks(s.app); len(hooks) != len(want) || rfDuplicates(hooks) != 0 {
 		t.Errorf("after concurrent refreshes: %+v", hooks)
 	}
+	// One replica's refresh is enough: a replica that lists after another
+	// refreshed finds nothing due.
+	refreshes := int64(0)
 	for _, r := range rs {
-		if st := r.Stats(); st.Failures != 0 || st.RefreshCalls != 1 {
+		st := r.Stats()
+		refreshes += st.RefreshCalls
+		if st.Failures != 0 {
 			t.Errorf("replica stats: %+v", st)
+		}
+	}
+	if refreshes < 1 || refreshes > replicas {
+		t.Errorf("%d refresh calls from %d replicas", refreshes, replicas)
+	}
+	for _, h := range s.srv.Webhooks(s.app) {
+		if !h.ExpirationDate.Equal(clock.Now().Add(jiratest.Lifetime)) {
+			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, clock.Now().Add(jiratest.Lifetime))
 		}
 	}
 }
