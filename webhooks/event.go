@@ -101,7 +101,22 @@ func ParseEvent(body []byte) (*Event, error) {
 		}
 		return false
 	}
-	_ = eachMember(body, func(k, v []byte) {
+	_, _ = eachMemberN(body, func(k, rest []byte) int {
+		if string(k) == "issue" && rest[0] == '{' {
+			// The issue is most of the body: measure it while decoding it
+			// rather than skipping it first.
+			is := new(Issue)
+			n := is.decodeN(rest, 0)
+			if n > 0 {
+				e.Issue = is
+			}
+			return n
+		}
+		n := valueLen(rest)
+		if n <= 0 {
+			return n
+		}
+		v := rest[:n]
 		switch string(k) {
 		case "webhookEvent":
 			name = v
@@ -178,6 +193,7 @@ func ParseEvent(body []byte) (*Event, error) {
 				e.Property = decodePtr[Property](v)
 			}
 		}
+		return n
 	})
 	if bad != "" {
 		return nil, fmt.Errorf("%w: %q is not an object", ErrMalformedBody, bad)

@@ -539,20 +539,41 @@ func (p *Property) UnmarshalJSON(b []byte) error {
 }
 
 func (is *Issue) member(k, v []byte) {
-	is.memberAt(k, v, 0)
+	is.memberN(k, v, 0)
 }
 
-func (is *Issue) memberAt(k, v []byte, depth int) {
+// memberN decodes the member k whose value starts rest and returns the
+// value's length: the fields object is measured while it is split, not
+// skipped first.
+func (is *Issue) memberN(k, rest []byte, depth int) int {
 	switch string(k) {
-	case "id":
-		is.ID = jstr(v)
-	case "key":
-		is.Key = jstr(v)
-	case "self":
-		is.Self = jstr(v)
 	case "fields":
-		is.Fields.decode(v, depth)
+		return is.Fields.decodeN(rest, depth)
+	case "id", "key", "self":
+		n := valueLen(rest)
+		if n > 0 {
+			switch v := rest[:n]; string(k) {
+			case "id":
+				is.ID = jstr(v)
+			case "key":
+				is.Key = jstr(v)
+			default:
+				is.Self = jstr(v)
+			}
+		}
+		return n
 	}
+	return valueLen(rest)
+}
+
+// decodeN decodes the issue object at the start of rest and returns its
+// length, or -1.
+func (is *Issue) decodeN(rest []byte, depth int) int {
+	n, err := eachMemberN(rest, func(k, r []byte) int { return is.memberN(k, r, depth) })
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // UnmarshalJSON implements json.Unmarshaler. The id may be a string or a

@@ -116,9 +116,15 @@ func (f *IssueFields) UnmarshalJSON(b []byte) error {
 // decode splits the fields object buf, which it keeps, and decodes the
 // known fields. depth is 1 inside a parent issue.
 func (f *IssueFields) decode(buf []byte, depth int) {
+	f.decodeN(buf, depth)
+}
+
+// decodeN decodes the fields object at the start of rest and returns its
+// length, or -1 if it is malformed. It keeps the object's bytes.
+func (f *IssueFields) decodeN(rest []byte, depth int) int {
 	*f = IssueFields{}
-	if len(buf) == 0 || buf[0] != '{' {
-		return
+	if len(rest) == 0 || rest[0] != '{' {
+		return valueLen(rest)
 	}
 	type span struct {
 		key    []byte
@@ -127,13 +133,18 @@ func (f *IssueFields) decode(buf []byte, depth int) {
 	var stack [128]span
 	spans := stack[:0]
 	keyBytes := 0
-	// eachMember hands out subslices of buf that keep buf's capacity, so a
+	// eachMemberN hands out subslices of rest that keep its capacity, so a
 	// value's offset is the difference of capacities.
-	_ = eachMember(buf, func(key, val []byte) {
-		v0 := cap(buf) - cap(val)
-		spans = append(spans, span{key, v0, v0 + len(val)})
+	n, err := eachMemberN(rest, func(key, r []byte) int {
+		vlen := valueLen(r)
+		v0 := cap(rest) - cap(r)
+		spans = append(spans, span{key, v0, v0 + vlen})
 		keyBytes += len(key)
+		return vlen
 	})
+	if err != nil {
+		return -1
+	}
 	// All field names share one string allocation.
 	var sb strings.Builder
 	sb.Grow(keyBytes)
@@ -141,15 +152,16 @@ func (f *IssueFields) decode(buf []byte, depth int) {
 		sb.Write(s.key)
 	}
 	names := sb.String()
-	f.buf = buf[:len(buf):len(buf)]
+	f.buf = rest[:n:n]
 	f.entries = make([]fieldEntry, len(spans))
-	n := 0
+	k := 0
 	for i, s := range spans {
-		name := names[n : n+len(s.key)]
-		n += len(s.key)
+		name := names[k : k+len(s.key)]
+		k += len(s.key)
 		f.entries[i] = fieldEntry{name: name, v0: s.v0, v1: s.v1}
-		f.decodeKnown(name, f.buf[s.v0:s.v1:s.v1], depth)
+		f.decodeKnown(name, rest[s.v0:s.v1:s.v1], depth)
 	}
+	return n
 }
 
 // decodeKnown fills the typed field for name, if it is one; values of an
@@ -190,7 +202,7 @@ func (f *IssueFields) decodeKnown(name string, val []byte, depth int) {
 		// hostile body cannot make decoding quadratic.
 		if depth == 0 && val[0] == '{' {
 			p := new(Issue)
-			if eachMember(val, func(k, v []byte) { p.memberAt(k, v, depth+1) }) == nil {
+			if p.decodeN(val, depth+1) > 0 {
 				f.Parent = p
 			}
 		}

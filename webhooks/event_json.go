@@ -136,23 +136,23 @@ var plainString = func() (t [256]bool) {
 func validString(b []byte, i int) (int, bool) {
 	j := i + 1
 	for {
-		// Eight bytes at a time while none of them is special.
+		// Eight bytes at a time up to the first special byte (a quote, a
+		// backslash or a control character), then byte by byte in the tail.
 		for j+8 <= len(b) {
 			w := binary.LittleEndian.Uint64(b[j:])
-			if hasLess(w, 0x20)|hasZero(w^(lsb*'"'))|hasZero(w^(lsb*'\\')) != 0 {
+			if m := hasLess(w, 0x20) | hasZero(w^(lsb*'"')) | hasZero(w^(lsb*'\\')); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			j += 8
 		}
+		for j < len(b) && plainString[b[j]] {
+			j++
+		}
 		if j >= len(b) {
 			return 0, false
 		}
-		c := b[j]
-		if plainString[c] {
-			j++
-			continue
-		}
-		switch c {
+		switch b[j] {
 		case '"':
 			return j + 1, true
 		case '\\':
@@ -190,7 +190,8 @@ const (
 // the high bit of the first zero byte.
 func hasZero(w uint64) uint64 { return (w - lsb) & ^w & msb }
 
-// hasLess is non-zero if some byte of w is less than n (n <= 128).
+// hasLess is non-zero if some byte of w is less than n (n <= 128); its
+// lowest set bit is the high bit of the first such byte.
 func hasLess(w uint64, n uint64) uint64 { return (w - lsb*n) & ^w & msb }
 
 func validNumber(b []byte, i int) (int, bool) {
@@ -238,53 +239,81 @@ var errBadObject = errors.New("webhooks: malformed JSON object")
 // untrusted input first. Values keep b's capacity (callers find their
 // offsets with it); cap them before handing them out.
 func eachMember(b []byte, fn func(key, val []byte)) error {
+	_, err := eachMemberN(b, func(key, rest []byte) int {
+		n, ok := skipValue(rest, 0)
+		if !ok {
+			return -1
+		}
+		fn(key, rest[:n])
+		return n
+	})
+	return err
+}
+
+// eachMemberN walks the JSON object at the start of b (after white space)
+// and returns its length. For each member it calls fn with the unescaped key
+// and the rest of b from the value's first byte; fn returns the value's
+// length (or -1 if malformed). Decoders that find a value's end themselves
+// save a pass over it this way.
+func eachMemberN(b []byte, fn func(key, rest []byte) int) (int, error) {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return errBadObject
+		return 0, errBadObject
 	}
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return nil
+		return i + 1, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return errBadObject
+			return 0, errBadObject
 		}
 		end, esc, ok := skipString(b, i)
 		if !ok {
-			return errBadObject
+			return 0, errBadObject
 		}
 		key := b[i+1 : end-1]
 		if esc || !utf8.Valid(key) { // decode as encoding/json does, U+FFFD for bad UTF-8
 			var s string
 			if json.Unmarshal(b[i:end], &s) != nil {
-				return errBadObject
+				return 0, errBadObject
 			}
 			key = []byte(s)
 		}
 		i = skipWS(b, end)
 		if i >= len(b) || b[i] != ':' {
-			return errBadObject
+			return 0, errBadObject
 		}
 		i = skipWS(b, i+1)
-		vend, ok := skipValue(b, i)
-		if !ok {
-			return errBadObject
-		}
-		fn(key, b[i:vend])
-		i = skipWS(b, vend)
 		if i >= len(b) {
-			return errBadObject
+			return 0, errBadObject
+		}
+		n := fn(key, b[i:])
+		if n <= 0 || n > len(b)-i {
+			return 0, errBadObject
+		}
+		i = skipWS(b, i+n)
+		if i >= len(b) {
+			return 0, errBadObject
 		}
 		switch b[i] {
 		case ',':
 			i = skipWS(b, i+1)
 		case '}':
-			return nil
+			return i + 1, nil
 		default:
-			return errBadObject
+			return 0, errBadObject
 		}
 	}
+}
+
+// valueLen returns the length of the JSON value at the start of b, or -1.
+func valueLen(b []byte) int {
+	n, ok := skipValue(b, 0)
+	if !ok {
+		return -1
+	}
+	return n
 }
 
 // eachElement calls fn with every element of the JSON array b.
