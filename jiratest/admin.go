@@ -89,6 +89,7 @@ func (s *Server) adminJSON(a *adminHook) map[string]any {
 		"events":                 events,
 		"filters":                map[string]string{filterKey: a.jql},
 		"excludeBody":            a.excludeBody,
+		"isSigned":               len(a.secret) > 0,
 		"enabled":                a.enabled,
 		"lastUpdatedUser":        a.updatedBy,
 		"lastUpdatedDisplayName": a.updatedBy,

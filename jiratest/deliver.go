@@ -187,8 +187,13 @@ func expandURL(u string, ev *Event, is *Issue) string {
 	if !strings.Contains(u, "${") {
 		return u
 	}
-	var pairs []string
-	add := func(k, v string) { pairs = append(pairs, "${"+k+"}", url.QueryEscape(v)) }
+	// Values are escaped for where they land: as a path segment before the
+	// "?", as a query value after it.
+	var pathPairs, queryPairs []string
+	add := func(k, v string) {
+		pathPairs = append(pathPairs, "${"+k+"}", url.PathEscape(v))
+		queryPairs = append(queryPairs, "${"+k+"}", url.QueryEscape(v))
+	}
 	if is != nil {
 		add("issue.id", is.ID)
 		add("issue.key", is.Key)
@@ -214,7 +219,12 @@ func expandURL(u string, ev *Event, is *Issue) string {
 		u2 = is.Reporter
 	}
 	add("modifiedUser.accountId", u2.orDefault().AccountID)
-	return strings.NewReplacer(pairs...).Replace(u)
+	path, query, hasQuery := strings.Cut(u, "?")
+	path = strings.NewReplacer(pathPairs...).Replace(path)
+	if !hasQuery {
+		return path
+	}
+	return path + "?" + strings.NewReplacer(queryPairs...).Replace(query)
 }
 
 // retryable reports whether Jira retries after this status.

@@ -64,7 +64,7 @@ func TestAdminEndToEndCRUD(t *testing.T) {
 	}
 	if created.Name != "Issues of TEST" || created.URL != hookURL || created.JQLFilter != "project = TEST" ||
 		!slices.Equal(created.Events, []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}) ||
-		created.ExcludeBody || created.Disabled || created.Secret != "" || created.LastUpdated.IsZero() ||
+		created.ExcludeBody || created.Disabled || created.Secret != "" || !created.IsSigned || created.LastUpdated.IsZero() ||
 		created.LastUpdatedUser == "" {
 		t.Fatalf("Create returned %+v", created)
 	}
@@ -84,7 +84,8 @@ func TestAdminEndToEndCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if len(list) != 2 || list[0].ID != created.ID || list[1].ID != second.ID || !list[1].Disabled || list[1].JQLFilter != "" {
+	if len(list) != 2 || list[0].ID != created.ID || list[1].ID != second.ID || !list[1].Disabled || list[1].JQLFilter != "" ||
+		!list[0].IsSigned || list[1].IsSigned {
 		t.Fatalf("List = %+v", list)
 	}
 
