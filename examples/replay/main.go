@@ -1,0 +1,250 @@
+// Command replay recovers the deliveries Jira gave up on: it lists them
+// (GET /rest/api/3/webhook/failed, Connect apps only, kept about 72 hours)
+// and hands each one to the same callbacks live deliveries reach. A cursor
+// saved after each run makes the next run read only newer failures; a
+// duplicate store shared with the live handler makes a failure that was
+// somehow handled already a no-op.
+//
+// Run as is, it shows itself on an in-memory Jira: the app is down while
+// two issues change, Jira retries for about an hour and gives up, and the
+// replay delivers both.
+//
+//	go run ./examples/replay
+//
+// Against a real site, as a Connect app (a daily cron job, say):
+//
+//	JIRA_BASE_URL=https://your-domain.atlassian.net JIRA_APP_KEY=... JIRA_SHARED_SECRET=... \
+//	  go run ./examples/replay -cursor-file replay.cursor
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jirahooks/jirahooks/auth"
+	"github.com/jirahooks/jirahooks/jiratest"
+	"github.com/jirahooks/jirahooks/webhooks"
+)
+
+// app is the Connect app's receiving side.
+type app struct {
+	// live is mounted where Jira delivers: it verifies Connect JWTs.
+	live *webhooks.Handler
+	// replay gets bodies the app fetched from Jira's API itself, over an
+	// authenticated call, so there is no signature to check. It is called
+	// in-process only, never mounted on a route.
+	replay *webhooks.Handler
+}
+
+// newApp returns the app for one installation (clientKey, sharedSecret).
+// Both handlers share the callbacks and the duplicate store; in production
+// the store would be shared by the app's replicas too (Redis, a database).
+func newApp(clientKey string, sharedSecret []byte, log *slog.Logger) *app {
+	seen := webhooks.NewMemoryStore(webhooks.DefaultDedupeTTL, webhooks.DefaultDedupeEntries)
+	a := &app{
+		live: webhooks.NewHandler(webhooks.ConnectJWT(func(key string) ([]byte, error) {
+			if key != clientKey {
+				return nil, webhooks.ErrUnknownTenant
+			}
+			return sharedSecret, nil
+		}), webhooks.WithDedupeStore(seen)),
+		replay: webhooks.NewHandler(fetched{}, webhooks.WithDedupeStore(seen),
+			// Live deliveries are deduplicated per installation (the
+			// JWT's issuer); replays come from this installation's site.
+			webhooks.WithTenant(func(*http.Request) string { return clientKey })),
+	}
+	for _, h := range []*webhooks.Handler{a.live, a.replay} {
+		h.OnAny(func(ctx context.Context, e *webhooks.Event) error {
+			d, _ := webhooks.DeliveryFrom(ctx)
+			key := "-"
+			if e.Issue != nil {
+				key = e.Issue.Key
+			}
+			log.Info("handled", "event", e.Name, "issue", key, "delivery", d.ID)
+			return nil
+		})
+	}
+	return a
+}
+
+// fetched is the replay handler's verifier: the bodies come from Jira's API.
+type fetched struct{}
+
+func (fetched) Verify(*http.Request, []byte) error { return nil }
+
+// errReplay reports deliveries the callbacks failed on.
+var errReplay = errors.New("replay: callbacks failed")
+
+// replayFailed replays the failures listed after cursor ("" for all that
+// Jira keeps) and returns the cursor to resume from next time and how many
+// it handled. If a callback fails, it returns the cursor it was given, so
+// that the next run tries again; the ones handled meanwhile are then
+// dropped as duplicates.
+func replayFailed(ctx context.Context, c *webhooks.Client, a *app, cursor string, log *slog.Logger) (string, int, error) {
+	failed := c.ListFailed(&webhooks.FailedOptions{Cursor: cursor})
+	handled := 0
+	var failures []string
+	for f, err := range failed.All(ctx) {
+		if err != nil {
+			return cursor, handled, err
+		}
+		if f.Body == "" {
+			log.Warn("failed delivery without a body (the webhook excludes bodies); skipped", "delivery", f.ID)
+			continue
+		}
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/jira/events", bytes.NewReader([]byte(f.Body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Atlassian-Webhook-Identifier", f.ID) // the duplicate key
+		rec := httptest.NewRecorder()
+		a.replay.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			failures = append(failures, fmt.Sprintf("%s (%d)", f.ID, rec.Code))
+			continue
+		}
+		handled++
+	}
+	if len(failures) > 0 {
+		return cursor, handled, fmt.Errorf("%w: %s", errReplay, strings.Join(failures, ", "))
+	}
+	return failed.Cursor(), handled, nil
+}
+
+func main() {
+	cursorFile := flag.String("cursor-file", "", "file to read the cursor from and save it to (against a real site)")
+	flag.Parse()
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	ctx := context.Background()
+	var err error
+	if os.Getenv("JIRA_BASE_URL") != "" {
+		err = real(ctx, *cursorFile, logger)
+	} else {
+		err = demo(ctx, os.Stdout, logger)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// real replays the failures of a real site, resuming from cursorFile.
+func real(ctx context.Context, cursorFile string, logger *slog.Logger) error {
+	base, key, secret := os.Getenv("JIRA_BASE_URL"), os.Getenv("JIRA_APP_KEY"), os.Getenv("JIRA_SHARED_SECRET")
+	clientKey := os.Getenv("JIRA_CLIENT_KEY") // the installation's clientKey, for duplicate detection
+	if key == "" || secret == "" {
+		return errors.New("set JIRA_APP_KEY and JIRA_SHARED_SECRET: Jira lists failed deliveries to Connect apps only")
+	}
+	hc, err := auth.Connect{AppKey: key, SharedSecret: []byte(secret), BaseURL: base}.Client()
+	if err != nil {
+		return err
+	}
+	client, err := webhooks.NewClient(base, webhooks.WithHTTPClient(hc))
+	if err != nil {
+		return err
+	}
+	var cursor string
+	if cursorFile != "" {
+		b, err := os.ReadFile(cursorFile)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		cursor = strings.TrimSpace(string(b))
+	}
+	next, n, err := replayFailed(ctx, client, newApp(clientKey, []byte(secret), logger), cursor, logger)
+	logger.Info("replayed", "deliveries", n)
+	if cursorFile != "" && next != cursor {
+		if err := os.WriteFile(cursorFile, []byte(next+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// demo shows a replay on an in-memory Jira.
+func demo(ctx context.Context, w io.Writer, logger *slog.Logger) error {
+	const appKey, clientKey = "com.example.replay", "acme-installation"
+	secret := []byte("the-installation-shared-secret")
+	jira := jiratest.NewServer()
+	defer jira.Close()
+	jira.AddConnectApp(appKey, secret, jiratest.WithClientKey(clientKey))
+
+	// The app, behind a switch that makes it answer 503, as during a bad
+	// deploy.
+	a := newApp(clientKey, secret, logger)
+	var down atomic.Bool
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(rw, "deploying", http.StatusServiceUnavailable)
+			return
+		}
+		a.live.ServeHTTP(rw, r)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	hc, err := auth.Connect{AppKey: appKey, SharedSecret: secret, BaseURL: jira.URL()}.Client()
+	if err != nil {
+		return err
+	}
+	client, err := webhooks.NewClient(jira.URL(), webhooks.WithHTTPClient(hc))
+	if err != nil {
+		return err
+	}
+	regs, err := client.Register(ctx, "http://"+ln.Addr().String()+"/jira/events",
+		webhooks.Details{Events: []webhooks.EventName{webhooks.IssueUpdated}, JQLFilter: "project = OPS"})
+	if err != nil {
+		return err
+	}
+	if !regs[0].OK() {
+		return fmt.Errorf("Jira refused the webhook: %v", regs[0].Errors)
+	}
+
+	down.Store(true)
+	for _, key := range []string{"OPS-7", "OPS-8"} {
+		jira.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: key}).Change("priority", "Medium", "High"))
+	}
+	jira.Advance(3 * time.Hour) // Jira retries, minutes apart, then gives up
+	down.Store(false)
+	fmt.Fprintf(w, "the app was down: Jira gave up on %d deliveries\n", len(jira.Failed(nil)))
+
+	cursor, n, err := replayFailed(ctx, client, a, "", logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "replayed %d; next time, resume from %s\n", n, cursor)
+	if n != 2 {
+		return fmt.Errorf("replayed %d deliveries, want 2", n)
+	}
+
+	_, again, err := replayFailed(ctx, client, a, cursor, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "a second run from that cursor replays %d\n", again)
+	if again != 0 {
+		return fmt.Errorf("second run replayed %d deliveries, want 0", again)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
+)
+
+func TestDemo(t *testing.T) {
+	var out, logs bytes.Buffer
+	if err := demo(context.Background(), &out, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
+		t.Fatalf("demo: %v\n%s%s", err, out.String(), logs.String())
+	}
+	for _, want := range []string{"Jira gave up on 2 deliveries", "replayed 2;", "replays 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, key := range []string{"OPS-7", "OPS-8"} {
+		if n := strings.Count(logs.String(), "issue="+key); n != 1 {
+			t.Errorf("%s handled %d times, want once:\n%s", key, n, logs.String())
+		}
+	}
+}
+
+// A failure that reached the app after all (Jira gave up, yet the last
+// attempt got through) is not handled twice.
+func TestReplayOfAHandledDeliveryIsDropped(t *testing.T) {
+	var logs bytes.Buffer
+	a := newApp("tenant-1", []byte("secret"), slog.New(slog.NewTextHandler(&logs, nil)))
+	body := webhookstest.Payload("issue_updated")
+
+	live := webhookstest.NewRequest("/jira/events", body, webhookstest.Connect{ClientKey: "tenant-1", SharedSecret: []byte("secret")})
+	webhookstest.SetDelivery(live, "d-1", 0)
+	rec := httptest.NewRecorder()
+	a.live.ServeHTTP(rec, live)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("live delivery: %d", rec.Code)
+	}
+
+	replayed := httptest.NewRequest(http.MethodPost, "/jira/events", bytes.NewReader(body))
+	replayed.Header.Set("X-Atlassian-Webhook-Identifier", "d-1")
+	rec = httptest.NewRecorder()
+	a.replay.ServeHTTP(rec, replayed)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("replay: %d", rec.Code)
+	}
+	if n := strings.Count(logs.String(), "msg=handled"); n != 1 {
+		t.Errorf("handled %d times, want once:\n%s", n, logs.String())
+	}
+}
