@@ -61,9 +61,10 @@ type Event struct {
 }
 
 // IsMerge reports whether e is a version merge: Jira sends a merge as
-// jira:version_deleted with a "mergedTo" version.
+// jira:version_deleted with a "mergedTo" version (or, under the name the
+// dynamic webhook event list uses, jira:version_merged).
 func (e *Event) IsMerge() bool {
-	return e != nil && e.Name == VersionDeleted && e.MergedTo != nil
+	return e != nil && (e.Name == VersionDeleted && e.MergedTo != nil || e.Name == VersionMerged)
 }
 
 // ParseEvent decodes a Jira webhook body. It checks nothing about who sent

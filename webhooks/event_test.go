@@ -324,6 +324,8 @@ func TestParseEventVariants(t *testing.T) {
 		}},
 		{"escaped field key", `{"webhookEvent":"x","issue":{"fields":{"custom\u0066ield_1":7}}}`, func(e *Event) bool { return string(e.Issue.Fields.Field("customfield_1")) == "7" }},
 		{"duplicate field, last wins", `{"webhookEvent":"x","issue":{"fields":{"a":1,"a":2}}}`, func(e *Event) bool { return string(e.Issue.Fields.Field("a")) == "2" }},
+		{"version merged name", `{"webhookEvent":"jira:version_merged","version":{"id":"1"}}`, func(e *Event) bool { return e.IsMerge() && e.Version.ID == "1" }},
+		{"timestamp of another type ignored", `{"webhookEvent":"x","timestamp":{}}`, func(e *Event) bool { return e.Timestamp.IsZero() }},
 		{"issue null", `{"webhookEvent":"x","issue":null}`, func(e *Event) bool { return e.Issue == nil }},
 		{"user active string", `{"webhookEvent":"x","user":{"name":"n","active":"true"}}`, func(e *Event) bool { return e.User.Active }},
 		{"odd time kept zero", `{"webhookEvent":"x","comment":{"id":1,"created":"yesterday"}}`, func(e *Event) bool { return e.Comment.ID == "1" && e.Comment.Created.IsZero() }},

@@ -67,6 +67,10 @@ const (
 	VersionMoved      EventName = "jira:version_moved"
 	VersionUpdated    EventName = "jira:version_updated"
 	VersionDeleted    EventName = "jira:version_deleted"
+	// VersionMerged is the name the dynamic webhook event list gives
+	// merges. The webhooks guide documents merge deliveries as
+	// VersionDeleted with "mergedTo"; Event.IsMerge recognises both.
+	VersionMerged EventName = "jira:version_merged"
 )
 
 // User events.

@@ -132,3 +132,77 @@ func register(t *testing.T, app *jiratest.App, base, url string) {
 		t.Fatalf("register: %s", resp.Status)
 	}
 }
+
+// TestReceiveJiratestFamilies delivers one event of each family jiratest
+// can emit through a Connect app and checks each arrives typed. It doubles
+// as the way to capture fixtures: jira.Deliveries()[i].Body is the body Jira
+// would send.
+func TestReceiveJiratestFamilies(t *testing.T) {
+	secret := []byte("families")
+	jira := jiratest.NewServer(jiratest.WithSeed(9))
+	defer jira.Close()
+	app := jira.AddConnectApp("com.acme.families", secret)
+
+	got := map[webhooks.EventName]*webhooks.Event{}
+	var mu sync.Mutex
+	h := webhooks.NewHandler(webhooks.ConnectJWT(func(string) ([]byte, error) { return secret, nil }))
+	h.OnAny(func(_ context.Context, e *webhooks.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[e.Name] = e
+		return nil
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	events := []string{"jira:issue_created", "comment_created", "issue_property_set", "sprint_updated", "jira:version_released", "jira:version_deleted"}
+	var list strings.Builder
+	for i, e := range events {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		fmt.Fprintf(&list, "%q", e)
+	}
+	body := fmt.Sprintf(`{"url":%q,"webhooks":[{"events":[%s],"jqlFilter":"project = PAY"}]}`, srv.URL+"/hooks", list.String())
+	req, _ := http.NewRequest(http.MethodPost, jira.URL()+"/rest/api/3/webhook", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := app.HTTPClient().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	issue := jiratest.Issue{Key: "PAY-7", Summary: "Checkout times out"}
+	jira.Emit(jiratest.IssueEvent("jira:issue_created", issue))
+	jira.Emit(jiratest.CommentEvent("comment_created", issue, jiratest.Comment{Body: "Seen on iOS too"}))
+	jira.Emit(jiratest.IssuePropertyEvent("issue_property_set", issue, "com.acme.triage", map[string]any{"severity": "sev2"}))
+	jira.Emit(jiratest.SprintEvent("sprint_updated", jiratest.Sprint{ID: 37, Goal: "Stabilise"}, jiratest.Sprint{ID: 37}))
+	jira.Emit(jiratest.VersionEvent("jira:version_released", jiratest.Version{ID: "10021", Released: true}))
+	jira.Emit(jiratest.VersionMergedEvent(jiratest.Version{ID: "10022"}, jiratest.Version{ID: "10021"}))
+
+	for _, d := range jira.Deliveries() {
+		if !d.OK() {
+			t.Errorf("delivery %s of %s: status %d %s", d.ID, d.Event, d.Status, d.Err)
+		}
+	}
+	checks := map[webhooks.EventName]func(e *webhooks.Event) bool{
+		webhooks.IssueCreated:     func(e *webhooks.Event) bool { return e.Issue != nil && e.Issue.Key == "PAY-7" && e.Issue.Fields.Summary == "Checkout times out" },
+		webhooks.CommentCreated:   func(e *webhooks.Event) bool { return e.Comment != nil && e.Comment.Body.String() == "Seen on iOS too" && e.Issue != nil },
+		webhooks.IssuePropertySet: func(e *webhooks.Event) bool { return e.Property != nil && e.Property.Key == "com.acme.triage" },
+		webhooks.SprintUpdated: func(e *webhooks.Event) bool {
+			return e.Sprint != nil && e.Sprint.ID == 37 && e.Sprint.Goal == "Stabilise" && e.OldSprint != nil
+		},
+		webhooks.VersionReleased: func(e *webhooks.Event) bool { return e.Version != nil && e.Version.ID == "10021" && e.Version.Released },
+		webhooks.VersionDeleted:  func(e *webhooks.Event) bool { return e.IsMerge() && e.MergedTo.ID == "10021" && e.Version.ID == "10022" },
+	}
+	for name, check := range checks {
+		e := got[name]
+		if e == nil {
+			t.Errorf("%s not delivered", name)
+			continue
+		}
+		if !check(e) || e.Delivery.Tenant != app.ClientKey() || e.Timestamp.IsZero() {
+			t.Errorf("%s decoded as %+v", name, e)
+		}
+	}
+}

@@ -63,6 +63,7 @@ type hubVerifier struct {
 	secrets [][]byte
 }
 
+// Verify implements Verifier.
 func (v *hubVerifier) Verify(r *http.Request, body []byte) error {
 	if len(v.secrets) == 0 {
 		return fmt.Errorf("%w: no hub signature secret configured", ErrVerifierUnavailable)
@@ -115,6 +116,7 @@ type oauthVerifier struct {
 	now    func() time.Time
 }
 
+// Verify implements Verifier.
 func (v *oauthVerifier) Verify(r *http.Request, body []byte) error {
 	if len(v.secret) == 0 {
 		return fmt.Errorf("%w: no client secret configured", ErrVerifierUnavailable)
@@ -156,6 +158,7 @@ type connectVerifier struct {
 	now         func() time.Time
 }
 
+// Verify implements Verifier.
 func (v *connectVerifier) Verify(r *http.Request, body []byte) error {
 	_, err := v.VerifyTenant(r, body)
 	return err
