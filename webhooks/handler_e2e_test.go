@@ -186,14 +186,20 @@ func TestReceiveJiratestFamilies(t *testing.T) {
 		}
 	}
 	checks := map[webhooks.EventName]func(e *webhooks.Event) bool{
-		webhooks.IssueCreated:     func(e *webhooks.Event) bool { return e.Issue != nil && e.Issue.Key == "PAY-7" && e.Issue.Fields.Summary == "Checkout times out" },
-		webhooks.CommentCreated:   func(e *webhooks.Event) bool { return e.Comment != nil && e.Comment.Body.String() == "Seen on iOS too" && e.Issue != nil },
+		webhooks.IssueCreated: func(e *webhooks.Event) bool {
+			return e.Issue != nil && e.Issue.Key == "PAY-7" && e.Issue.Fields.Summary == "Checkout times out"
+		},
+		webhooks.CommentCreated: func(e *webhooks.Event) bool {
+			return e.Comment != nil && e.Comment.Body.String() == "Seen on iOS too" && e.Issue != nil
+		},
 		webhooks.IssuePropertySet: func(e *webhooks.Event) bool { return e.Property != nil && e.Property.Key == "com.acme.triage" },
 		webhooks.SprintUpdated: func(e *webhooks.Event) bool {
 			return e.Sprint != nil && e.Sprint.ID == 37 && e.Sprint.Goal == "Stabilise" && e.OldSprint != nil
 		},
 		webhooks.VersionReleased: func(e *webhooks.Event) bool { return e.Version != nil && e.Version.ID == "10021" && e.Version.Released },
-		webhooks.VersionDeleted:  func(e *webhooks.Event) bool { return e.IsMerge() && e.MergedTo.ID == "10021" && e.Version.ID == "10022" },
+		webhooks.VersionDeleted: func(e *webhooks.Event) bool {
+			return e.IsMerge() && e.MergedTo.ID == "10021" && e.Version.ID == "10022"
+		},
 	}
 	for name, check := range checks {
 		e := got[name]
