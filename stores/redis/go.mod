@@ -1,0 +1,18 @@
+module github.com/jirahooks/jirahooks/stores/redis
+
+go 1.24.0
+
+replace github.com/jirahooks/jirahooks => ../..
+
+require (
+	github.com/jirahooks/jirahooks v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.22.0
+	golang.org/x/oauth2 v0.34.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
+	golang.org/x/sys v0.30.0 // indirect
+)

@@ -1,0 +1,139 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisServer is a redis-server process on a loopback port, private to one
+// test, without persistence.
+type redisServer struct {
+	t    testing.TB
+	path string
+	port int
+	dir  string
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+// startRedis starts a redis-server for t and stops it when t ends. Without
+// redis-server on PATH the test is skipped, unless the CI variable is set:
+// then it fails, since CI must install it (see .ci/redis-tests).
+func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server): %v", err)
+		}
+		t.Skip("redis-server not found on PATH; install it to run these tests (apt-get install redis-server)")
+	}
+	s := &redisServer{t: t, path: path, port: freePort(t), dir: t.TempDir()}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// freePort returns a loopback TCP port nobody listens on.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Addr returns the server's host:port.
+func (s *redisServer) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// start runs redis-server and waits until it answers PING.
+func (s *redisServer) start() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &bytes.Buffer{}
+	cmd := exec.Command(s.path,
+		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir,
+		"--daemonize", "no", "--loglevel", "warning")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("starting redis-server: %v", err)
+	}
+	s.cmd, s.out = cmd, out
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: time.Second})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			s.t.Fatalf("redis-server on port %d did not come up: %v\n%s", s.port, err, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stop kills redis-server (as a crash would: nothing is saved) and waits
+// for it to exit.
+func (s *redisServer) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	s.cmd = nil
+}
+
+// restart kills redis-server and starts a new one, empty, on the same port.
+func (s *redisServer) restart() {
+	s.t.Helper()
+	s.stop()
+	s.start()
+}
+
+// client returns a new client of the server, with a connection pool of its
+// own as another replica would have, closed when the test ends.
+func (s *redisServer) client(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), DialTimeout: time.Second})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// String describes the server for test logs.
+func (s *redisServer) String() string { return fmt.Sprintf("redis-server on %s", s.Addr()) }
+
+// eventually calls cond until it reports true, failing t after timeout.
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
