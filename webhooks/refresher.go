@@ -57,8 +57,11 @@ const (
 	syncTimeout = 5 * time.Minute
 	// maxMargin caps Margin, so that a refresh always buys time.
 	maxMargin = 20 * 24 * time.Hour
-	// listPageSize is the page size asked of Jira when listing.
+	// listPageSize is the page size asked of Jira when listing, and
+	// maxListPages the most pages read (a listing that does not end is an
+	// error).
 	listPageSize = 100
+	maxListPages = 1000
 )
 
 // ErrRefresherRunning is returned by Run when the Refresher is already
@@ -76,7 +79,9 @@ type Declaration struct {
 }
 
 // Clock is the Refresher's source of time. Tests give it a fake clock so that
-// months pass in milliseconds; the zero Refresher uses the real time.
+// months pass in milliseconds; the zero Refresher uses the real time. A
+// jiratest.Clock becomes one when wrapped in a type whose Sleep calls its
+// Advance, so that the Refresher and the fake Jira share one time.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
@@ -93,13 +98,14 @@ type Clock interface {
 //	r.AddSite("acme", client, webhooks.Declaration{URL: u, Details: d})
 //	go r.Run(ctx)
 //
-// For each site, when due, the Refresher lists the webhooks Jira has, then
-// registers the declared ones that are missing (Jira deleted them, or they
-// expired while the app was down), deletes duplicates of a declaration
-// (keeping the lowest ID), and, when the earliest expiry is within Margin,
-// refreshes all of the site's declared webhooks in batches. The next sync is
-// due at the new earliest expiry, minus Margin, minus a random jitter. Expiry
-// dates come from Jira, so a restarted app needs no local state.
+// For each site, when due, the Refresher lists the webhooks Jira has; when
+// their earliest expiry is within Margin, it refreshes all of the site's
+// declared webhooks, in batches, so that they expire together; it deletes
+// duplicates of a declaration (keeping the lowest ID); and it registers the
+// declared webhooks that are missing (Jira deleted them, or they expired
+// while the app was down), one call per URL. The next sync is due at the
+// earliest expiry, minus Margin, minus a random jitter. Expiry dates come
+// from Jira, so a restarted app needs no local state.
 //
 // A site added with no declarations is refresh-only: the Refresher keeps
 // alive whatever webhooks the app has there, and registers or deletes
@@ -107,9 +113,10 @@ type Clock interface {
 // alone: neither refreshed nor deleted, they expire within 30 days.
 //
 // A failing site is retried with capped, jittered exponential backoff (at
-// least Retry-After when Jira sent one), and always at least an hour before
-// its earliest expiry. Alerts (RefresherAtRisk, RefresherLost,
-// RefresherRefused) go to OnEvent and to Logger.
+// least Retry-After when Jira sent one, and never sooner than 30 seconds),
+// but always before its earliest expiry: an hour before it at the latest,
+// then at half the time left. Alerts (RefresherAtRisk, RefresherLost,
+// RefresherRefused) go to OnEvent and to Logger; every event does.
 //
 // Several replicas of an app may run a Refresher on the same sites: refresh
 // is idempotent, and after registering, a Refresher lists the site again a
@@ -234,6 +241,9 @@ func (a clientAPI) list(ctx context.Context) ([]Webhook, int, error) {
 	var all []Webhook
 	pages := 0
 	for p.More() {
+		if pages == maxListPages {
+			return nil, pages, fmt.Errorf("webhooks: listing did not end after %d pages", pages)
+		}
 		page, err := p.Next(ctx)
 		pages++
 		if err != nil {

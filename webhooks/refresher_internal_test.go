@@ -918,3 +918,30 @@ func TestFailureNearAndAfterExpiry(t *testing.T) {
 		t.Errorf("long after expiry, retry in %v, want about %v", wait, DefaultMaxBackoff)
 	}
 }
+
+func TestSyncIgnoresAWebhookListedTwice(t *testing.T) {
+	c := newRFClock()
+	f := newRFJira(c)
+	d := rfDecl("https://app.example/h", "project = A")
+	id := f.add(d.URL, d.Details, c.Now().Add(29*rfDay))
+	r, rec := newRFRefresher(c)
+	twice := &listedTwice{rfJira: f}
+	r.addSite("s", twice, d)
+	if err := r.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.snapshot(); len(got) != 1 || got[0].ID != id {
+		t.Errorf("after sync: %+v, want webhook %d kept", got, id)
+	}
+	if ev := rec.kinds(RefresherDeduplicated); len(ev) != 0 {
+		t.Errorf("deduplicated a webhook against itself: %+v", ev)
+	}
+}
+
+// listedTwice lists every webhook twice, as shifting offset pages can.
+type listedTwice struct{ *rfJira }
+
+func (l *listedTwice) list(ctx context.Context) ([]Webhook, int, error) {
+	hooks, n, err := l.rfJira.list(ctx)
+	return append(hooks, hooks...), n, err
+}

@@ -218,6 +218,15 @@ type plan struct {
 // learns how Jira spells the declarations it registered (Jira may rewrite a
 // JQL filter), so that their webhooks are not taken for missing.
 func makePlan(s *site, hooks []Webhook) plan {
+	// Offset pages shift when webhooks come and go between two pages, so
+	// a webhook may be listed twice: it must not pass for its own
+	// duplicate.
+	seen := make(map[int64]bool, len(hooks))
+	hooks = slices.DeleteFunc(slices.Clone(hooks), func(h Webhook) bool {
+		dup := seen[h.ID]
+		seen[h.ID] = true
+		return dup
+	})
 	var p plan
 	if s.decls == nil { // refresh-only
 		p.keep = slices.Clone(hooks)
