@@ -159,7 +159,8 @@ type Refresher struct {
 	// slog.New(slog.DiscardHandler).
 	Logger *slog.Logger
 	// OnEvent, when set, is called for each event, one call at a time. It
-	// must not block for long: syncs wait for it.
+	// must not block for long (syncs wait for it) nor call Sync; it may
+	// call Stats.
 	OnEvent func(RefresherEvent)
 
 	mu      sync.Mutex
@@ -355,7 +356,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 		now := clock.Now()
 		due, next := r.dueSites(now)
 		if len(due) > 0 {
-			r.syncSites(ctx, due, true)
+			r.syncSites(ctx, due)
 			continue
 		}
 		wait := idleInterval
@@ -386,7 +387,7 @@ func (r *Refresher) Sync(ctx context.Context) error {
 		all = append(all, r.sites[n])
 	}
 	r.mu.Unlock()
-	return r.syncSites(ctx, all, false)
+	return r.syncSites(ctx, all)
 }
 
 // dueSites returns the sites due at now, earliest first, and the earliest
@@ -406,9 +407,10 @@ func (r *Refresher) dueSites(now time.Time) (due []*site, next time.Time) {
 	return due, next
 }
 
-// syncSites syncs the given sites, Concurrency at a time, and waits for all
-// of them. When scheduled, each site's next due time is set from the result.
-func (r *Refresher) syncSites(ctx context.Context, sites []*site, scheduled bool) error {
+// syncSites syncs the given sites, Concurrency at a time, waits for all of
+// them, and returns their errors joined. Each sync sets its site's next due
+// time.
+func (r *Refresher) syncSites(ctx context.Context, sites []*site) error {
 	n := r.Concurrency
 	if n <= 0 {
 		n = DefaultRefreshConcurrency
