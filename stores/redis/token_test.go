@@ -1,0 +1,352 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/jirahooks/jirahooks/auth"
+	redisstore "github.com/jirahooks/jirahooks/stores/redis"
+)
+
+// tokenServer is Atlassian's token endpoint in miniature. Like Atlassian
+// it rotates refresh tokens: each works once, and presenting a rotated one
+// again revokes the whole grant.
+type tokenServer struct {
+	srv *httptest.Server
+
+	refreshes atomic.Int64 // successful refreshes
+	rejected  atomic.Int64 // refreshes refused
+	delay     time.Duration
+
+	mu      sync.Mutex
+	n       int
+	live    map[string]bool // refresh tokens not yet used
+	rotated map[string]bool // refresh tokens used once
+	revoked bool
+}
+
+func newTokenServer(t *testing.T) *tokenServer {
+	f := &tokenServer{live: map[string]bool{}, rotated: map[string]bool{}, delay: 20 * time.Millisecond}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.token))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *tokenServer) config() *oauth2.Config {
+	cfg := auth.NewConfig("client-id", "client-secret", "http://127.0.0.1/callback")
+	cfg.Endpoint.TokenURL = f.srv.URL + "/oauth/token"
+	return cfg
+}
+
+// grant issues a grant as if the user had consented; its access token has
+// already expired.
+func (f *tokenServer) grant() *oauth2.Token {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	rt := fmt.Sprintf("rt-%d", f.n)
+	f.live[rt] = true
+	return &oauth2.Token{AccessToken: fmt.Sprintf("at-%d", f.n), RefreshToken: rt, TokenType: "Bearer",
+		Expiry: time.Now().Add(-time.Minute)}
+}
+
+func (f *tokenServer) isRevoked() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.revoked
+}
+
+func (f *tokenServer) token(w http.ResponseWriter, r *http.Request) {
+	if r.ParseForm() != nil || r.PostForm.Get("grant_type") != "refresh_token" ||
+		r.PostForm.Get("client_id") != "client-id" || r.PostForm.Get("client_secret") != "client-secret" {
+		http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+		return
+	}
+	time.Sleep(f.delay) // a real round trip, long enough for racers to collide
+	old := r.PostForm.Get("refresh_token")
+	f.mu.Lock()
+	if !f.live[old] || f.revoked {
+		if f.rotated[old] {
+			f.revoked = true // reuse revokes the grant, as at Atlassian
+		}
+		f.mu.Unlock()
+		f.rejected.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}`)
+		return
+	}
+	delete(f.live, old)
+	f.rotated[old] = true
+	f.n++
+	at, rt := fmt.Sprintf("at-%d", f.n), fmt.Sprintf("rt-%d", f.n)
+	f.live[rt] = true
+	f.mu.Unlock()
+	f.refreshes.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"access_token": at, "refresh_token": rt,
+		"token_type": "Bearer", "expires_in": 3600})
+}
+
+func TestTokenStoreSaveLoad(t *testing.T) {
+	rs := startRedis(t)
+	rdb := rs.client(t)
+	ctx := context.Background()
+	s := redisstore.NewTokenStore(rdb, nil)
+	if got, want := s.Key("site:acme"), "jirahooks:token:site%3Aacme"; got != want {
+		t.Errorf("Key = %q, want %q", got, want)
+	}
+	if got, want := s.LockKey("site:acme"), "jirahooks:lock:site%3Aacme"; got != want {
+		t.Errorf("LockKey = %q, want %q", got, want)
+	}
+	if _, err := s.Load(ctx, "site:acme"); !errors.Is(err, auth.ErrTokenNotFound) {
+		t.Errorf("Load of a missing token = %v, want ErrTokenNotFound", err)
+	}
+	want := &oauth2.Token{AccessToken: "at-SECRET", TokenType: "Bearer", RefreshToken: "rt-SECRET",
+		Expiry: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
+	if err := s.Save(ctx, "site:acme", want.WithExtra(map[string]any{"scope": "x"})); err != nil {
+		t.Fatal(err)
+	}
+	// Another replica reads it.
+	got, err := redisstore.NewTokenStore(rs.client(t), nil).Load(ctx, "site:acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessToken != want.AccessToken || got.RefreshToken != want.RefreshToken ||
+		got.TokenType != want.TokenType || !got.Expiry.Equal(want.Expiry) {
+		t.Errorf("Load = %+v, want %+v", got, want)
+	}
+	if ttl := rdb.PTTL(ctx, s.Key("site:acme")).Val(); ttl != -1 {
+		t.Errorf("token key has TTL %v, want none", ttl)
+	}
+
+	rdb.Set(ctx, s.Key("broken"), `{"access_token":"at-SECRET",`, 0)
+	if _, err := s.Load(ctx, "broken"); err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("Load of corrupt JSON = %v, want an error without the value", err)
+	}
+	if err := s.Delete(ctx, "site:acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, "site:acme"); !errors.Is(err, auth.ErrTokenNotFound) {
+		t.Errorf("Load after Delete = %v, want ErrTokenNotFound", err)
+	}
+
+	rs.stop()
+	if _, err := s.Load(ctx, "site:acme"); err == nil || errors.Is(err, auth.ErrTokenNotFound) {
+		t.Errorf("Load with Redis down = %v, want a Redis error", err)
+	}
+	if err := s.Save(ctx, "site:acme", want); err == nil {
+		t.Errorf("Save with Redis down succeeded")
+	}
+}
+
+func TestEightGoroutinesTwoTokenSourcesRefreshOnce(t *testing.T) {
+	rs := startRedis(t)
+	fake := newTokenServer(t)
+	ctx := context.Background()
+	const key = "grant-1"
+	if err := redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()); err != nil {
+		t.Fatal(err)
+	}
+	// Two replicas, each with its own Redis client and token source.
+	var sources []*auth.TokenSource
+	for range 2 {
+		store := redisstore.NewTokenStore(rs.client(t), nil)
+		sources = append(sources, auth.NewTokenSource(fake.config(), store, key, auth.WithTokenHTTPClient(fake.srv.Client())))
+	}
+	start := make(chan struct{})
+	toks := make([]string, 8)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			tok, err := sources[i%2].TokenContext(ctx)
+			if err == nil {
+				toks[i] = tok.AccessToken
+			}
+			errs[i] = err
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("goroutine %d: %v", i, err)
+		}
+	}
+	if n := fake.refreshes.Load(); n != 1 {
+		t.Errorf("%d refreshes at the token endpoint, want 1", n)
+	}
+	if n := fake.rejected.Load(); n != 0 || fake.isRevoked() {
+		t.Errorf("%d refreshes rejected, grant revoked: %v; want 0, false", n, fake.isRevoked())
+	}
+	stored, err := redisstore.NewTokenStore(rs.client(t), nil).Load(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range toks {
+		if at != stored.AccessToken {
+			t.Errorf("goroutine %d got %q, want the new token %q", i, at, stored.AccessToken)
+		}
+	}
+	t.Logf("8 goroutines, 2 token sources: %d refresh, %d rejected, revoked %v, all got %s",
+		fake.refreshes.Load(), fake.rejected.Load(), fake.isRevoked(), stored.AccessToken)
+}
+
+// unlockedStore is a TokenStore whose Lock excludes nothing: it waits until
+// both replicas are in it, then lets both refresh, as two replicas without
+// a shared lock would.
+type unlockedStore struct {
+	*redisstore.TokenStore
+	arrived *sync.WaitGroup
+}
+
+func (s unlockedStore) Lock(ctx context.Context, key string) (func(), error) {
+	s.arrived.Done()
+	s.arrived.Wait()
+	return func() {}, nil
+}
+
+// TestWithoutTheLockTheGrantIsRevoked is the control for the test above: it
+// shows that the fake token server does punish a reused refresh token.
+func TestWithoutTheLockTheGrantIsRevoked(t *testing.T) {
+	rs := startRedis(t)
+	fake := newTokenServer(t)
+	ctx := context.Background()
+	const key = "grant-1"
+	if err := redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()); err != nil {
+		t.Fatal(err)
+	}
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for range 2 {
+		store := unlockedStore{redisstore.NewTokenStore(rs.client(t), nil), &arrived}
+		src := auth.NewTokenSource(fake.config(), store, key, auth.WithTokenHTTPClient(fake.srv.Client()))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := src.TokenContext(ctx); errors.Is(err, auth.ErrConsentRequired) {
+				failures.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if !fake.isRevoked() || failures.Load() != 1 {
+		t.Errorf("without a lock: revoked %v, %d replicas told to ask for consent; want true, 1", fake.isRevoked(), failures.Load())
+	}
+}
+
+func TestLockExcludesAcrossClients(t *testing.T) {
+	rs := startRedis(t)
+	stores := []*redisstore.TokenStore{
+		redisstore.NewTokenStore(rs.client(t), nil),
+		redisstore.NewTokenStore(rs.client(t), nil),
+	}
+	var inside, maxInside, total atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				unlock, err := stores[i%2].Lock(context.Background(), "k")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := inside.Add(1)
+				for {
+					m := maxInside.Load()
+					if n <= m || maxInside.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				time.Sleep(time.Millisecond)
+				total.Add(1)
+				inside.Add(-1)
+				unlock()
+				unlock() // harmless
+			}
+		}()
+	}
+	wg.Wait()
+	if m := maxInside.Load(); m != 1 || total.Load() != 80 {
+		t.Errorf("%d holders at once at most, %d lockings; want 1, 80", m, total.Load())
+	}
+}
+
+func TestLockWaitsRenewsAndExpires(t *testing.T) {
+	rs := startRedis(t)
+	ctx := context.Background()
+	const ttl = 300 * time.Millisecond
+	holderClient := rs.client(t)
+	holder := redisstore.NewTokenStore(holderClient, &redisstore.TokenOptions{LockTTL: ttl})
+	other := redisstore.NewTokenStore(rs.client(t), &redisstore.TokenOptions{LockTTL: ttl})
+
+	// A finished context takes no lock.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := other.Lock(done, "k"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock under a cancelled context = %v", err)
+	}
+
+	unlock, err := holder.Lock(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held three times its TTL: renewal keeps it.
+	wctx, cancel := context.WithTimeout(ctx, 3*ttl)
+	_, err = other.Lock(wctx, "k")
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Lock while another holds it (past its TTL) = %v, want DeadlineExceeded", err)
+	}
+	// Unlock lets the other in.
+	unlock()
+	wctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+	unlock2, err := other.Lock(wctx, "k")
+	cancel()
+	if err != nil {
+		t.Fatalf("Lock after unlock = %v", err)
+	}
+	unlock2()
+
+	// A holder that dies (its Redis connection gone, renewal impossible)
+	// leaves a lock that expires after its TTL.
+	if _, err := holder.Lock(ctx, "k2"); err != nil {
+		t.Fatal(err)
+	}
+	holderClient.Close()
+	start := time.Now()
+	wctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	unlock3, err := other.Lock(wctx, "k2")
+	cancel()
+	if err != nil {
+		t.Fatalf("Lock after the holder died = %v", err)
+	}
+	unlock3()
+	t.Logf("a dead holder's lock (TTL %v) was taken over after %v", ttl, time.Since(start).Round(time.Millisecond))
+
+	// Redis down: Lock fails with Redis's error rather than waiting.
+	rs.stop()
+	if _, err := other.Lock(ctx, "k3"); err == nil || errors.Is(err, context.Canceled) {
+		t.Errorf("Lock with Redis down = %v, want a Redis error", err)
+	}
+}
