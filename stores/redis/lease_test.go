@@ -1,0 +1,409 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jirahooks/jirahooks/jiratest"
+	redisstore "github.com/jirahooks/jirahooks/stores/redis"
+	"github.com/jirahooks/jirahooks/webhooks"
+)
+
+const day = 24 * time.Hour
+
+// fastLease are lease timings short enough for tests. Redis expires keys
+// in real time, so these are real durations.
+func fastLease(log *slog.Logger) *redisstore.LeaseOptions {
+	return &redisstore.LeaseOptions{TTL: 300 * time.Millisecond, RenewEvery: 100 * time.Millisecond,
+		PollEvery: 50 * time.Millisecond, Logger: log}
+}
+
+var quietLog = slog.New(slog.DiscardHandler)
+
+// netSwitch cuts a Redis client off the network, as a crash or a partition
+// of its process would: kill closes its connections and makes new ones
+// fail until revive.
+type netSwitch struct {
+	mu    sync.Mutex
+	dead  bool
+	conns []net.Conn
+}
+
+func (s *netSwitch) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return nil, errors.New("test: network cut")
+	}
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err == nil {
+		s.conns = append(s.conns, c)
+	}
+	return c, err
+}
+
+func (s *netSwitch) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead = true
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
+}
+
+func (s *netSwitch) revive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead = false
+}
+
+// switchedClient returns a Redis client whose network sw can cut.
+func (s *redisServer) switchedClient(t testing.TB, sw *netSwitch) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Dialer: sw.dial, MaxRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// syncBuffer is a bytes.Buffer for a logger shared by goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// exclusive wraps lease functions and records the most that ran at once.
+type exclusive struct {
+	running, most, starts atomic.Int64
+}
+
+func (x *exclusive) wrap(fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		x.starts.Add(1)
+		n := x.running.Add(1)
+		defer x.running.Add(-1)
+		for {
+			m := x.most.Load()
+			if n <= m || x.most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		return fn(ctx)
+	}
+}
+
+// stopClock makes a jiratest.Clock a webhooks.Clock for one replica's
+// Refresher: Sleep advances the fake time, then calls check, until the time
+// would pass stop; then it sets the clock to stop, closes reached and
+// blocks until the Refresher's context ends.
+type stopClock struct {
+	*jiratest.Clock
+	stop    time.Time
+	reached chan struct{}
+	check   func()
+}
+
+func (c *stopClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if target := c.Now().Add(d); target.After(c.stop) {
+		if rest := c.stop.Sub(c.Now()); rest > 0 {
+			c.Advance(rest)
+			c.check()
+		}
+		close(c.reached)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	c.Advance(d)
+	c.check()
+	return nil
+}
+
+// kinds counts a Refresher's events by kind.
+type kinds struct {
+	mu sync.Mutex
+	n  map[webhooks.RefresherEventKind]int
+}
+
+func (k *kinds) on(ev webhooks.RefresherEvent) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.n == nil {
+		k.n = map[webhooks.RefresherEventKind]int{}
+	}
+	k.n[ev.Kind]++
+}
+
+func (k *kinds) count(kind webhooks.RefresherEventKind) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.n[kind]
+}
+
+func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
+	rs := startRedis(t)
+	site := jiratest.NewServer()
+	t.Cleanup(site.Close)
+	app := site.AddOAuthApp("acme-app", []byte("client-secret"))
+	var want []webhooks.Declaration
+	for i := range 3 {
+		want = append(want, webhooks.Declaration{URL: "https://app.example.com/jira/events",
+			Details: webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
+				JQLFilter: fmt.Sprintf("project = P%d", i)}})
+	}
+	start := site.Now()
+	killAt, end := start.Add(100*day), start.Add(250*day)
+
+	// Every time a refresher lets fake time pass, all three webhooks must
+	// still be there: an expired one vanishes from Jira.
+	var ids []int64
+	var idsMu sync.Mutex
+	check := func() {
+		var now []int64
+		for _, h := range site.Webhooks(app) {
+			now = append(now, h.ID)
+		}
+		idsMu.Lock()
+		defer idsMu.Unlock()
+		if ids == nil && len(now) == 3 {
+			ids = now
+		}
+		if !slices.Equal(now, ids) {
+			t.Errorf("at %v (day %d): webhooks %v, want %v: one expired or was replaced",
+				site.Now(), site.Now().Sub(start)/day, now, ids)
+		}
+	}
+
+	var x exclusive
+	type replicaState struct {
+		sw      netSwitch
+		logs    syncBuffer
+		lease   *redisstore.Lease
+		r       *webhooks.Refresher
+		clock   *stopClock
+		events  kinds
+		cancel  context.CancelFunc
+		done    chan error
+		started time.Time
+	}
+	newReplica := func(stop time.Time) *replicaState {
+		rp := &replicaState{done: make(chan error, 1)}
+		log := slog.New(slog.NewTextHandler(&rp.logs, nil))
+		rp.lease = redisstore.NewLease(rs.switchedClient(t, &rp.sw), "refresher", fastLease(log))
+		rp.clock = &stopClock{Clock: site.Clock(), stop: stop, reached: make(chan struct{}), check: check}
+		rp.r = &webhooks.Refresher{Clock: rp.clock, Logger: quietLog, OnEvent: rp.events.on}
+		c, err := webhooks.NewClient(site.URL(), webhooks.WithHTTPClient(app.HTTPClient()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rp.r.AddSite("acme", c, want...); err != nil {
+			t.Fatal(err)
+		}
+		return rp
+	}
+	run := func(rp *replicaState) {
+		ctx, cancel := context.WithCancel(context.Background())
+		rp.cancel = cancel
+		t.Cleanup(cancel)
+		go func() {
+			rp.done <- rp.lease.Run(ctx, x.wrap(func(ctx context.Context) error {
+				rp.started = time.Now()
+				return rp.r.Run(ctx)
+			}))
+		}()
+	}
+
+	a, b := newReplica(killAt), newReplica(end)
+	run(a)
+	eventually(t, 5*time.Second, "replica A to take the lease", a.lease.Held)
+	run(b)
+	<-a.clock.reached // A has kept the webhooks alive for 100 days
+	if b.lease.Held() || b.events.count(webhooks.RefresherRefreshed) != 0 {
+		t.Fatalf("replica B ran while A held the lease")
+	}
+	refreshedByA := a.events.count(webhooks.RefresherRefreshed)
+
+	// Kill A: its network goes first (it cannot release the lease), then
+	// its refresher stops.
+	killed := time.Now()
+	a.sw.kill()
+	a.cancel()
+	if err := <-a.done; !errors.Is(err, context.Canceled) {
+		t.Errorf("A's Run = %v, want context.Canceled", err)
+	}
+	select {
+	case <-b.clock.reached: // B kept them alive for another 150 days
+	case <-time.After(30 * time.Second):
+		t.Fatalf("replica B did not reach day 250; B holds the lease: %v", b.lease.Held())
+	}
+	takeover := b.started.Sub(killed)
+	b.cancel()
+	if err := <-b.done; !errors.Is(err, context.Canceled) {
+		t.Errorf("B's Run = %v, want context.Canceled", err)
+	}
+
+	check()
+	if m := x.most.Load(); m != 1 {
+		t.Errorf("%d refreshers ran at once, want 1", m)
+	}
+	if s := x.starts.Load(); s != 2 {
+		t.Errorf("the lease ran a refresher %d times, want 2 (A, then B)", s)
+	}
+	if !bytes.Contains([]byte(a.logs.String()), []byte("could not release the lease")) {
+		t.Errorf("A released the lease although its network was cut: %s", a.logs.String())
+	}
+	refreshedByB := b.events.count(webhooks.RefresherRefreshed)
+	if refreshedByA < 3 || refreshedByB < 5 {
+		t.Errorf("refreshes: %d by A over 100 days, %d by B over 150; want at least 3 and 5", refreshedByA, refreshedByB)
+	}
+	for _, rp := range []*replicaState{a, b} {
+		if n := rp.events.count(webhooks.RefresherLost) + rp.events.count(webhooks.RefresherAtRisk); n != 0 {
+			t.Errorf("%d lost or at-risk events", n)
+		}
+	}
+	if n := b.events.count(webhooks.RefresherRegistered); n != 0 {
+		t.Errorf("B registered %d webhooks, want 0 (it found A's)", n)
+	}
+	t.Logf("A refreshed %d times over days 0-100, was killed; B took the lease %v later (TTL 300ms) and refreshed %d times over days 100-250; webhooks %v never expired",
+		refreshedByA, takeover.Round(time.Millisecond), refreshedByB, ids)
+}
+
+func TestLeaseLostOnPartitionThenRegained(t *testing.T) {
+	rs := startRedis(t)
+	var x exclusive
+	var causes []error
+	var mu sync.Mutex
+	fn := func(ctx context.Context) error {
+		<-ctx.Done()
+		mu.Lock()
+		causes = append(causes, context.Cause(ctx))
+		mu.Unlock()
+		return ctx.Err()
+	}
+	var swA, swB netSwitch
+	a := redisstore.NewLease(rs.switchedClient(t, &swA), "job", fastLease(quietLog))
+	b := redisstore.NewLease(rs.switchedClient(t, &swB), "job", fastLease(quietLog))
+	ctxA, cancelA := context.WithCancel(context.Background())
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelA()
+	defer cancelB()
+	doneA, doneB := make(chan error, 1), make(chan error, 1)
+	go func() { doneA <- a.Run(ctxA, x.wrap(fn)) }()
+	eventually(t, 5*time.Second, "A to hold the lease", a.Held)
+	go func() { doneB <- b.Run(ctxB, x.wrap(fn)) }()
+
+	// A is cut off from Redis: it gives the lease up, B takes it.
+	swA.kill()
+	eventually(t, 5*time.Second, "B to take the lease over", b.Held)
+	mu.Lock()
+	if len(causes) != 1 || !errors.Is(causes[0], redisstore.ErrLeaseLost) {
+		t.Errorf("A's function ended with causes %v, want ErrLeaseLost", causes)
+	}
+	mu.Unlock()
+	if m := x.most.Load(); m != 1 {
+		t.Errorf("%d holders at once", m)
+	}
+
+	// A is back and waits; B stops cleanly and releases: A takes over.
+	swA.revive()
+	cancelB()
+	if err := <-doneB; !errors.Is(err, context.Canceled) {
+		t.Errorf("B's Run = %v", err)
+	}
+	eventually(t, 5*time.Second, "A to take the lease back", a.Held)
+	cancelA()
+	if err := <-doneA; !errors.Is(err, context.Canceled) {
+		t.Errorf("A's Run = %v", err)
+	}
+	if n := rs.client(t).Exists(context.Background(), a.Key()).Val(); n != 0 {
+		t.Errorf("lease key left behind after both stopped cleanly")
+	}
+}
+
+func TestLeaseAcrossARedisRestart(t *testing.T) {
+	rs := startRedis(t)
+	l := redisstore.NewLease(rs.client(t), "job", fastLease(quietLog))
+	var starts atomic.Int64
+	lost := make(chan error, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- l.Run(ctx, func(ctx context.Context) error {
+			starts.Add(1)
+			<-ctx.Done()
+			lost <- context.Cause(ctx)
+			return ctx.Err()
+		})
+	}()
+	eventually(t, 5*time.Second, "the lease to be taken", func() bool { return starts.Load() == 1 })
+	rs.restart() // the lease key is gone with the data
+	if err := <-lost; !errors.Is(err, redisstore.ErrLeaseLost) {
+		t.Errorf("cause = %v, want ErrLeaseLost", err)
+	}
+	eventually(t, 10*time.Second, "the lease to be taken again after the restart", func() bool { return starts.Load() == 2 })
+	if n := rs.client(t).Exists(context.Background(), l.Key()).Val(); n != 1 {
+		t.Errorf("lease key missing while held")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+func TestLeaseRunReturnsWhatFnReturns(t *testing.T) {
+	rs := startRedis(t)
+	rdb := rs.client(t)
+	l := redisstore.NewLease(rdb, "job", nil)
+	if got, want := l.Key(), "jirahooks:lease:job"; got != want {
+		t.Errorf("Key = %q, want %q", got, want)
+	}
+	boom := errors.New("boom")
+	err := l.Run(context.Background(), func(ctx context.Context) error {
+		if ttl := rdb.PTTL(ctx, l.Key()).Val(); ttl <= 0 || ttl > redisstore.DefaultLeaseTTL {
+			t.Errorf("lease TTL %v, want within %v", ttl, redisstore.DefaultLeaseTTL)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("Run = %v, want fn's error", err)
+	}
+	if n := rdb.Exists(context.Background(), l.Key()).Val(); n != 0 {
+		t.Errorf("lease not released after fn returned")
+	}
+	// Waiting for a lease held elsewhere ends with ctx.
+	rdb.Set(context.Background(), l.Key(), "someone-else", time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	ran := false
+	if err := l.Run(ctx, func(context.Context) error { ran = true; return nil }); !errors.Is(err, context.DeadlineExceeded) || ran {
+		t.Errorf("Run while held elsewhere = %v (ran %v), want DeadlineExceeded without running", err, ran)
+	}
+	if v := rdb.Get(context.Background(), l.Key()).Val(); v != "someone-else" {
+		t.Errorf("the other holder's lease was touched: %q", v)
+	}
+}
