@@ -60,6 +60,7 @@ func commands() []command {
 		{"failed", []string{"get-failed"}, "list deliveries Jira gave up on (GET /webhook/failed, Connect apps)", cmdFailed},
 		{"listen", nil, "receive deliveries locally: verify and print them", cmdListen},
 		{"keepalive", nil, "keep webhooks alive until interrupted (the Refresher)", cmdKeepalive},
+		{"admin", nil, "manage admin webhooks (needs a Jira administrator)", cmdAdmin},
 	}
 }
 
@@ -78,8 +79,8 @@ Connecting to Jira (flags override the environment):
   JIRA_ACCESS_TOKEN   --access-token   OAuth 2.0 (3LO) app: a bearer access token
   JIRA_APP_KEY        --app-key        Connect app: the app key ...
   JIRA_SHARED_SECRET  --shared-secret  ... and the installation's shared secret
-  JIRA_EMAIL          --email          basic auth: email and API token; Jira accepts it
-  JIRA_API_TOKEN      --api-token      for admin webhooks only, not for these commands
+  JIRA_EMAIL          --email          basic auth: an email and API token; Jira accepts
+  JIRA_API_TOKEN      --api-token      them for admin webhooks only ('jirahooks admin')
   JIRA_API_VERSION    --api-version    REST API version, 3 (default) or 2
 Prefer the environment for secrets: flags show up in the process list.
 The commands never print a token or a secret.
@@ -250,6 +251,12 @@ func (c *cli) fail(name string, err error) int {
 func hint(name string, err error) string {
 	var apiErr *webhooks.APIError
 	switch {
+	case errors.Is(err, webhooks.ErrAdminUnauthorized):
+		return "check JIRA_EMAIL and JIRA_API_TOKEN (create a token at https://id.atlassian.com/manage-profile/security/api-tokens)"
+	case errors.Is(err, webhooks.ErrAdminRightsNeeded):
+		return "admin webhooks need the credentials of a Jira administrator"
+	case errors.Is(err, webhooks.ErrAdminWebhookNotFound):
+		return "'jirahooks admin list' shows the IDs"
 	case name == "failed" && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden:
 		return "only Connect apps can list failed deliveries (JIRA_APP_KEY and JIRA_SHARED_SECRET); OAuth 2.0 apps cannot"
 	case errors.Is(err, webhooks.ErrNotAnApp):

@@ -68,7 +68,7 @@ func jhClock(t *testing.T, clock webhooks.Clock, env map[string]string, stdin st
 		getenv: func(k string) string { return env[k] }, clock: clock}
 	code := c.run(args)
 	r := result{code, out.String(), errb.String()}
-	for _, secret := range []string{oauthSecret, connectSecret, env["JIRA_ACCESS_TOKEN"], env["JIRA_API_TOKEN"]} {
+	for _, secret := range []string{oauthSecret, connectSecret, env["JIRA_ACCESS_TOKEN"], env["JIRA_API_TOKEN"], env["JIRA_SHARED_SECRET"], env["JIRA_WEBHOOK_SECRET"]} {
 		if secret != "" && strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("jirahooks %s printed a secret:\n%s%s", strings.Join(args, " "), r.stdout, r.stderr)
 		}
