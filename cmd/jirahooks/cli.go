@@ -71,7 +71,9 @@ Usage:
 
 Commands:
 %s
-Run 'jirahooks <command> --help' for a command's flags.
+Run 'jirahooks <command> --help' for a command's flags. The names of the jr
+tool work too: register-dynamic, get-dynamic-webhooks-for-app, delete-by-id,
+get-failed, with --body, --maxResults and --startAt as jr takes them.
 
 Connecting to Jira (flags override the environment):
   JIRA_BASE_URL       --base-url       https://your-domain.atlassian.net, or with an
