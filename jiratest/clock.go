@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -82,6 +83,19 @@ func (c *Clock) Advance(d time.Duration) {
 		c.now = target
 	}
 	c.mu.Unlock()
+}
+
+// Sleep is [Clock.Advance] for code that sleeps: it moves the clock forward
+// by d and returns at once, or returns ctx.Err() without moving it when ctx
+// has ended. With it a *Clock is a webhooks.Clock, so a Refresher or a
+// Client (webhooks.WithClock) can share the fake Jira's time: their waits
+// pass instantly while deliveries, expiry and retries happen on the way.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
 }
 
 func (c *Clock) subscribe(s scheduler) {

@@ -93,3 +93,17 @@ func WithUserAgent(ua string) Option {
 		return nil
 	}
 }
+
+// WithClock makes the Client wait between retries, and read HTTP-date
+// Retry-After headers, on c instead of the real time. It is meant for tests
+// that run on a fake clock, such as a *jiratest.Clock shared with the fake
+// Jira, so that a Retry-After of an hour passes at once.
+func WithClock(c Clock) Option {
+	return func(cfg *clientConfig) error {
+		if c == nil {
+			return errors.New("webhooks: WithClock(nil)")
+		}
+		cfg.retry.Sleep, cfg.retry.Now = c.Sleep, c.Now
+		return nil
+	}
+}

@@ -78,19 +78,6 @@ type Declaration struct {
 	Details Details
 }
 
-// Clock is the Refresher's source of time. Tests give it a fake clock so that
-// months pass in milliseconds; the zero Refresher uses the real time. A
-// jiratest.Clock becomes one when wrapped in a type whose Sleep calls its
-// Advance, so that the Refresher and the fake Jira share one time.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or until ctx ends, in which case it returns
-	// ctx.Err() (possibly early). The Refresher ends a sleep through ctx
-	// when a site is added, so Sleep must honour ctx promptly.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // Refresher keeps an app's dynamic webhooks alive and as declared, on one
 // Jira site or many. An app embeds it:
 //

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,40 +20,6 @@ import (
 const rfDay = 24 * time.Hour
 
 var rfQuiet = slog.New(slog.DiscardHandler)
-
-// rfFakeTime makes a jiratest.Clock a webhooks.Clock: sleeping advances it.
-type rfFakeTime struct{ *jiratest.Clock }
-
-func (c rfFakeTime) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
-
-// rfVirtualRetryAfter waits out Jira's Retry-After on the fake clock instead
-// of the wall clock: it advances clock by the header's seconds and tells
-// the client to retry at once. The client has no hook for its retry
-// sleeps; its backoff without Retry-After is made negligible with
-// webhooks.WithBackoff.
-type rfVirtualRetryAfter struct {
-	base  http.RoundTripper
-	clock *jiratest.Clock
-}
-
-func (t rfVirtualRetryAfter) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(r)
-	if err == nil {
-		if v := resp.Header.Get("Retry-After"); v != "" {
-			if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
-				t.clock.Advance(time.Duration(secs) * time.Second)
-				resp.Header.Set("Retry-After", "0")
-			}
-		}
-	}
-	return resp, err
-}
 
 // rfSite is one jiratest site with one OAuth app installed.
 type rfSite struct {
@@ -74,11 +39,9 @@ func newRFSite(t *testing.T, opts ...jiratest.Option) *rfSite {
 // client returns a new client of the site's app, as a replica would have.
 func (s *rfSite) client(t *testing.T) *webhooks.Client {
 	t.Helper()
-	hc := s.app.HTTPClient()
-	hc.Transport = rfVirtualRetryAfter{base: hc.Transport, clock: s.srv.Clock()}
 	c, err := webhooks.NewClient(s.srv.URL(),
-		webhooks.WithHTTPClient(hc),
-		webhooks.WithBackoff(time.Microsecond, time.Microsecond))
+		webhooks.WithHTTPClient(s.app.HTTPClient()),
+		webhooks.WithClock(s.srv.Clock())) // retry waits pass on the fake clock
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +110,7 @@ func (e *rfEvents) of(kind webhooks.RefresherEventKind, site string) []webhooks.
 func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	s := newRFSite(t)
 	want := rfDeclarations(3)
-	clock := rfFakeTime{s.srv.Clock()}
+	clock := s.srv.Clock()
 	start := clock.Now()
 
 	first := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1}
@@ -316,7 +279,7 @@ func TestRefresherReportsRefusedRegistrations(t *testing.T) {
 	}}
 	otherURL := webhooks.Declaration{URL: "https://elsewhere.example.com/hook", Details: good[0].Details}
 	var ev rfEvents
-	r := &webhooks.Refresher{Clock: rfFakeTime{s.srv.Clock()}, Logger: rfQuiet, OnEvent: ev.on}
+	r := &webhooks.Refresher{Clock: s.srv.Clock(), Logger: rfQuiet, OnEvent: ev.on}
 	r.AddSite("acme", s.client(t), good[0], bad, good[1], otherURL)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatalf("refusals are not failures: %v", err)
@@ -362,7 +325,7 @@ func TestRefresherReplicasConverge(t *testing.T) {
 	s := newRFSite(t)
 	want := rfDeclarations(5)
 	const replicas = 3
-	clock := rfFakeTime{s.srv.Clock()}
+	clock := s.srv.Clock()
 	var wg sync.WaitGroup
 	wg.Add(replicas)
 	var rs []*webhooks.Refresher
