@@ -76,7 +76,7 @@ func runReal(ctx context.Context, w io.Writer, getenv func(string) string) error
 			_ = client.Delete(context.WithoutCancel(ctx), mine...)
 		}
 	}()
-	if !rep.check(len(mine) == 2 && !regs[2].OK(), "Jira registered 2 and refused the unsupported JQL") {
+	if !rep.check(len(regs) == 3 && len(mine) == 2 && !regs[2].OK(), "Jira registered 2 and refused the unsupported JQL") {
 		return rep.done()
 	}
 
