@@ -6,10 +6,19 @@ package webhooks
 // what encoding/json's Valid accepts; FuzzParseEvent checks that) and then
 // walks it with the structural helpers below, which may assume valid input.
 // It decodes only what Event exposes and keeps the rest as slices of the
-// body. On a 16 KB jira:issue_updated this is several times faster than
-// encoding/json (see BenchmarkReceive and event_bench_test.go), which spends
-// most of its time validating every nested value again per custom
-// UnmarshalJSON and allocating for values nobody reads.
+// body.
+//
+// Why not a JSON library: measured on the 16 KB jira:issue_updated payload
+// (webhookstest "issue_updated"), decoding the same Event types, CPU time per
+// body on the same machine and run: this reader 108 µs, 170 allocations;
+// encoding/json 544 µs, 340 allocations (it validates every nested value
+// again for each UnmarshalJSON that normalises ids and times);
+// github.com/goccy/go-json 197 µs, 249 allocations;
+// github.com/segmentio/encoding/json 217 µs, 205 allocations. For scale,
+// json.Unmarshal into map[string]any takes 421 µs and 1254 allocations.
+// The reader is a few hundred lines with no dependency, fuzzed against
+// encoding/json; a library would have added a dependency for a slower
+// result. See BenchmarkReceive for the receiver as a whole.
 //
 // Decoding is lenient below the top level: a value of an unexpected JSON
 // type leaves the Go field zero instead of failing the event, since the
