@@ -30,7 +30,10 @@ type LeaseOptions struct {
 	// DefaultLeaseTTL.
 	TTL time.Duration
 	// RenewEvery is how often the holder renews the lease; zero means TTL/3.
-	// It must be less than TTL/2, or it is taken as TTL/3.
+	// It is also how long a holder that could not renew has to stop its
+	// function: it cancels it once TTL - RenewEvery has passed since the
+	// last renewal, RenewEvery before the lease can expire. It must be less
+	// than TTL/2, or it is taken as TTL/3.
 	RenewEvery time.Duration
 	// PollEvery is how often a replica waiting for the lease tries to take
 	// it (with up to 20% jitter); zero means TTL/3. A dead holder is

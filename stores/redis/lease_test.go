@@ -25,7 +25,7 @@ const day = 24 * time.Hour
 // fastLease are lease timings short enough for tests. Redis expires keys
 // in real time, so these are real durations.
 func fastLease(log *slog.Logger) *redisstore.LeaseOptions {
-	return &redisstore.LeaseOptions{TTL: 300 * time.Millisecond, RenewEvery: 100 * time.Millisecond,
+	return &redisstore.LeaseOptions{TTL: 800 * time.Millisecond, RenewEvery: 200 * time.Millisecond,
 		PollEvery: 50 * time.Millisecond, Logger: log}
 }
 
@@ -288,7 +288,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	if n := b.events.count(webhooks.RefresherRegistered); n != 0 {
 		t.Errorf("B registered %d webhooks, want 0 (it found A's)", n)
 	}
-	t.Logf("A refreshed %d times over days 0-100, was killed; B took the lease %v later (TTL 300ms) and refreshed %d times over days 100-250; webhooks %v never expired",
+	t.Logf("A refreshed %d times over days 0-100, was killed; B took the lease %v later (TTL 800ms) and refreshed %d times over days 100-250; webhooks %v never expired",
 		refreshedByA, takeover.Round(time.Millisecond), refreshedByB, ids)
 }
 

@@ -71,33 +71,45 @@ var errLockLost = errors.New("lock lost")
 // renew keeps l held until ctx ends: every interval it extends the lock.
 // It calls lost (once) and returns when the lock turns out to be held by
 // nobody or somebody else, or when no extension has succeeded for ttl minus
-// interval, after which the lock may expire before the next attempt.
-// acquired is when the attempt that took the lock was sent.
+// interval since the last successful one was sent: the lock may expire
+// interval later, and the holder is given that long to stop. An attempt
+// that fails is repeated after interval/4; no attempt runs past that
+// deadline. acquired is when the attempt that took the lock was sent.
 func (l *lock) renew(ctx context.Context, interval time.Duration, acquired time.Time, lost func(error)) {
-	t := time.NewTicker(interval)
+	deadline := acquired.Add(l.ttl - interval)
+	next := acquired.Add(interval)
+	var lastErr error
+	t := time.NewTimer(time.Until(next))
 	defer t.Stop()
-	lastOK := acquired
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		if !time.Now().Before(deadline) {
+			lost(errors.Join(errLockLost, lastErr))
+			return
+		}
 		sent := time.Now()
-		rctx, cancel := context.WithTimeout(ctx, min(interval, opTimeout))
+		rctx, cancel := context.WithDeadline(ctx, deadline)
 		ok, err := l.extend(rctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
 		case err == nil && ok:
-			lastOK = sent
+			deadline, next = sent.Add(l.ttl-interval), sent.Add(interval)
 		case err == nil:
 			lost(errLockLost)
 			return
-		case time.Since(lastOK) >= l.ttl-interval:
-			lost(errors.Join(errLockLost, err))
-			return
+		default:
+			lastErr = err
+			next = time.Now().Add(interval / 4)
 		}
+		if deadline.Before(next) {
+			next = deadline
+		}
+		t.Reset(time.Until(next))
 	}
 }
