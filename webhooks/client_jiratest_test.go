@@ -209,8 +209,13 @@ func TestE2EClientNotAnApp(t *testing.T) {
 	app := jira.AddOAuthApp("client-id", []byte("client-secret"))
 	_, err := e2eClient(t, jira, app.HTTPClient()).ListFailed(nil).Next(ctx)
 	var e *webhooks.APIError
-	if !errors.As(err, &e) || e.StatusCode != 403 {
-		t.Errorf("ListFailed as an OAuth app: %v", err)
+	if !errors.As(err, &e) || e.StatusCode != 403 || !errors.Is(err, webhooks.ErrConnectOnly) || errors.Is(err, webhooks.ErrNotAnApp) {
+		t.Errorf("ListFailed as an OAuth app: %v, want a 403 APIError matching ErrConnectOnly only", err)
+	}
+	for _, err := range []error{regErr, listErr, refErr, delErr} {
+		if errors.Is(err, webhooks.ErrConnectOnly) {
+			t.Errorf("%v matches ErrConnectOnly", err)
+		}
 	}
 }
 

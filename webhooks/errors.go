@@ -40,6 +40,12 @@ var (
 	// webhook API refuses users, API tokens and basic auth.
 	ErrNotAnApp = errors.New("webhooks: only Connect and OAuth 2.0 apps can manage dynamic webhooks")
 
+	// ErrConnectOnly matches (with errors.Is) an [*APIError] for Jira's 403
+	// "Only Connect apps can use this operation", the answer to
+	// [Client.ListFailed] for any caller but a Connect app: OAuth 2.0 apps
+	// cannot read failed deliveries.
+	ErrConnectOnly = errors.New("webhooks: only Connect apps can read failed deliveries")
+
 	// ErrRateLimited matches (with errors.Is) an [*APIError] for a 429
 	// answer that was still there after the retries.
 	ErrRateLimited = errors.New("webhooks: rate limited by Jira")
@@ -91,8 +97,11 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(shortenText(e.Body, 200))
 	}
-	if e.isNotAnApp() {
+	switch {
+	case e.isNotAnApp():
 		b.WriteString(" (authenticate as an OAuth 2.0 (3LO) or Connect app: Jira refuses webhook calls made with API tokens or basic auth)")
+	case e.isConnectOnly():
+		b.WriteString(" (only a Connect app can read failed deliveries; OAuth 2.0 apps cannot)")
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
@@ -120,24 +129,36 @@ func (e *APIError) messages() []string {
 	return msgs
 }
 
-func (e *APIError) isNotAnApp() bool {
+// isNotAnApp reports Jira's 403 "Only Connect and OAuth 2.0 apps can use
+// this operation".
+func (e *APIError) isNotAnApp() bool { return e.forbiddenSays("only connect and oauth") }
+
+// isConnectOnly reports Jira's 403 "Only Connect apps can use this
+// operation".
+func (e *APIError) isConnectOnly() bool { return e.forbiddenSays("only connect apps") }
+
+// forbiddenSays reports whether e is a 403 whose messages (or, without
+// them, body) contain phrase, ignoring case.
+func (e *APIError) forbiddenSays(phrase string) bool {
 	if e.StatusCode != http.StatusForbidden {
 		return false
 	}
 	for _, m := range e.messages() {
-		if strings.Contains(strings.ToLower(m), "only connect") {
+		if strings.Contains(strings.ToLower(m), phrase) {
 			return true
 		}
 	}
-	return strings.Contains(strings.ToLower(e.Body), "only connect")
+	return strings.Contains(strings.ToLower(e.Body), phrase)
 }
 
-// Is makes errors.Is(err, ErrNotAnApp) and errors.Is(err, ErrRateLimited)
-// work on an *APIError.
+// Is makes errors.Is(err, ErrNotAnApp), errors.Is(err, ErrConnectOnly) and
+// errors.Is(err, ErrRateLimited) work on an *APIError.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotAnApp:
 		return e.isNotAnApp()
+	case ErrConnectOnly:
+		return e.isConnectOnly()
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	}

@@ -259,7 +259,7 @@ func hint(name string, err error) string {
 		return "admin webhooks need the credentials of a Jira administrator"
 	case errors.Is(err, webhooks.ErrAdminWebhookNotFound):
 		return "'jirahooks admin list' shows the IDs"
-	case name == "failed" && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden:
+	case errors.Is(err, webhooks.ErrConnectOnly):
 		return "only Connect apps can list failed deliveries (JIRA_APP_KEY and JIRA_SHARED_SECRET); OAuth 2.0 apps cannot"
 	case errors.Is(err, webhooks.ErrNotAnApp):
 		return "the webhook API only accepts apps: set JIRA_ACCESS_TOKEN (OAuth 2.0 app) or JIRA_APP_KEY and JIRA_SHARED_SECRET (Connect app); an email and API token work for admin webhooks only"
