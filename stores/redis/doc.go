@@ -30,12 +30,12 @@
 // cannot forge another key; when the escaped names exceed 256 bytes they are
 // replaced by "#" and a SHA-256 in hex.
 //
-//	key                            value                   lifetime
-//	jirahooks:dedupe:<tenant>:<id> "r:<random>" reserved   ReservationTTL (5m), while callbacks run
-//	                               "d" handled             TTL (24h, webhooks.DefaultDedupeTTL)
-//	jirahooks:token:<key>          JSON of the token       none: tokens are kept until replaced or deleted
-//	jirahooks:lock:<key>           random holder token     LockTTL (30s), renewed every LockTTL/3 while held
-//	jirahooks:lease:<name>         random holder token     TTL (30s), renewed every RenewEvery (TTL/3) while held
+//	key                             value                   lifetime
+//	jirahooks:dedupe:<tenant>:<id>  "r:<random>" reserved   ReservationTTL (5m), while callbacks run
+//	                                "d" handled             TTL (24h, webhooks.DefaultDedupeTTL)
+//	jirahooks:token:<key>           JSON of the token       none: kept until replaced or deleted
+//	jirahooks:tokenlock:<key>       random holder token     LockTTL (30s), renewed every LockTTL/3 while held
+//	jirahooks:lease:<name>          random holder token     TTL (30s), renewed every RenewEvery (TTL/3) while held
 //
 // Locks and leases are taken with SET NX PX and a random token, extended by
 // a compare-and-extend script and deleted by a compare-and-delete script,

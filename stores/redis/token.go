@@ -47,7 +47,8 @@ type TokenOptions struct {
 //
 // A token is stored as JSON (access token, token type, refresh token,
 // expiry) under prefix:token:<key>, without expiry: Atlassian's refresh
-// tokens outlive any access token. The lock of a key is prefix:lock:<key>.
+// tokens outlive any access token. The lock of a key is
+// prefix:tokenlock:<key>.
 // Redis must keep what it is told: a Redis that loses its data (no
 // persistence, or a failover to a replica that missed the last write) loses
 // the rotated refresh token, and the user has to consent again. Run it with
@@ -87,7 +88,7 @@ func NewTokenStore(rdb redis.UniversalClient, o *TokenOptions) *TokenStore {
 func (s *TokenStore) Key(key string) string { return keyName(s.prefix, "token", key) }
 
 // LockKey returns the Redis key of key's refresh lock.
-func (s *TokenStore) LockKey(key string) string { return keyName(s.prefix, "lock", key) }
+func (s *TokenStore) LockKey(key string) string { return keyName(s.prefix, "tokenlock", key) }
 
 // storedToken is the JSON form of a token in Redis.
 type storedToken struct {

@@ -107,7 +107,7 @@ func TestTokenStoreSaveLoad(t *testing.T) {
 	if got, want := s.Key("site:acme"), "jirahooks:token:site%3Aacme"; got != want {
 		t.Errorf("Key = %q, want %q", got, want)
 	}
-	if got, want := s.LockKey("site:acme"), "jirahooks:lock:site%3Aacme"; got != want {
+	if got, want := s.LockKey("site:acme"), "jirahooks:tokenlock:site%3Aacme"; got != want {
 		t.Errorf("LockKey = %q, want %q", got, want)
 	}
 	if _, err := s.Load(ctx, "site:acme"); !errors.Is(err, auth.ErrTokenNotFound) {
