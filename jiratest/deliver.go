@@ -2,6 +2,8 @@ package jiratest
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -149,7 +151,7 @@ func (s *Server) Emit(ev *Event) []Delivery {
 	s.mu.Lock()
 	for _, p := range batch {
 		s.deliverySeq++
-		p.id = strconv.FormatInt(s.deliverySeq, 10)
+		p.id = s.newDeliveryID()
 	}
 	s.mu.Unlock()
 	var out []Delivery
@@ -369,4 +371,17 @@ func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.pending)
+}
+
+// newDeliveryID returns a delivery identifier shaped like Jira's, a random
+// (version 4) UUID, drawn from the server's seeded generator so that a run
+// is reproducible. The caller holds s.mu.
+func (s *Server) newDeliveryID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], s.rng.Uint64())
+	binary.BigEndian.PutUint64(b[8:], s.rng.Uint64())
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -1,6 +1,9 @@
 package jiratest
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestExpandURLEscapesByPosition(t *testing.T) {
 	ev := &Event{}
@@ -14,4 +17,21 @@ func TestExpandURLEscapesByPosition(t *testing.T) {
 	if got := expandURL("https://app.example.com/plain", ev, is); got != "https://app.example.com/plain" {
 		t.Fatalf("no variables: %q", got)
 	}
+}
+
+func TestDeliveryIDsAreUUIDs(t *testing.T) {
+	s := NewServer(WithSeed(7))
+	defer s.Close()
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	s.mu.Lock()
+	for range 1000 {
+		id := s.newDeliveryID()
+		if !re.MatchString(id) || seen[id] {
+			s.mu.Unlock()
+			t.Fatalf("delivery id %q: not a fresh v4 UUID", id)
+		}
+		seen[id] = true
+	}
+	s.mu.Unlock()
 }
