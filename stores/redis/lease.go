@@ -173,7 +173,9 @@ func (l *Lease) hold(ctx context.Context, lk *lock, acquired time.Time, fn func(
 	defer cancel(nil)
 	var lostFlag atomic.Bool
 	done := make(chan struct{})
-	rctx, stopRenew := context.WithCancel(ctx)
+	// Renew until fn has returned, even after ctx ended: fn may take a
+	// while to stop, and the lease must stay its own meanwhile.
+	rctx, stopRenew := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
 		defer close(done)
 		lk.renew(rctx, l.renew, acquired, func(err error) {

@@ -407,3 +407,39 @@ func TestLeaseRunReturnsWhatFnReturns(t *testing.T) {
 		t.Errorf("the other holder's lease was touched: %q", v)
 	}
 }
+
+func TestLeaseStaysHeldWhileFnStops(t *testing.T) {
+	rs := startRedis(t)
+	opts := &redisstore.LeaseOptions{TTL: 200 * time.Millisecond, RenewEvery: 50 * time.Millisecond,
+		PollEvery: 20 * time.Millisecond, Logger: quietLog}
+	a := redisstore.NewLease(rs.client(t), "job", opts)
+	b := redisstore.NewLease(rs.client(t), "job", opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopping := make(chan struct{})
+	finish := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- a.Run(ctx, func(ctx context.Context) error {
+			<-ctx.Done()
+			close(stopping)
+			<-finish // a slow shutdown, well past the lease's TTL
+			return ctx.Err()
+		})
+	}()
+	eventually(t, 5*time.Second, "A to hold the lease", a.Held)
+	cancel()
+	<-stopping
+	bctx, bcancel := context.WithTimeout(context.Background(), 5*opts.TTL)
+	defer bcancel()
+	if err := b.Run(bctx, func(context.Context) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("B's Run while A's function stops = %v, want DeadlineExceeded (A still holds the lease)", err)
+	}
+	close(finish)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("A's Run = %v", err)
+	}
+	ran := false
+	if err := b.Run(context.Background(), func(context.Context) error { ran = true; return nil }); err != nil || !ran {
+		t.Errorf("B's Run after A released = %v, ran %v", err, ran)
+	}
+}
