@@ -37,7 +37,7 @@ func TestParseEventIssueUpdated(t *testing.T) {
 	if e.Name != IssueUpdated || e.IssueEventTypeName != "issue_generic" {
 		t.Fatalf("name = %q / %q", e.Name, e.IssueEventTypeName)
 	}
-	if want := time.UnixMilli(1764079512003).UTC(); !e.Timestamp.Equal(want) {
+	if want := time.UnixMilli(1795611912003).UTC(); !e.Timestamp.Equal(want) {
 		t.Errorf("Timestamp = %v, want %v", e.Timestamp, want)
 	}
 	if len(e.MatchedWebhookIDs) != 2 || e.MatchedWebhookIDs[0] != 1 || e.MatchedWebhookIDs[1] != 7 {
@@ -313,7 +313,7 @@ func TestParseEventVariants(t *testing.T) {
 		check      func(*Event) bool
 	}{
 		{"minimal", `{"webhookEvent":"jira:issue_created"}`, func(e *Event) bool { return e.Timestamp.IsZero() && e.Issue == nil }},
-		{"timestamp as string", `{"webhookEvent":"x","timestamp":"1764079512003"}`, func(e *Event) bool { return e.Timestamp.UnixMilli() == 1764079512003 }},
+		{"timestamp as string", `{"webhookEvent":"x","timestamp":"1795611912003"}`, func(e *Event) bool { return e.Timestamp.UnixMilli() == 1795611912003 }},
 		{"changelog id number", `{"webhookEvent":"jira:issue_updated","changelog":{"id":10124,"items":[]}}`, func(e *Event) bool { return e.Changelog.ID == "10124" }},
 		{"item values numbers", `{"webhookEvent":"jira:issue_updated","changelog":{"id":"1","items":[{"from":1,"to":2.5,"fromString":null}]}}`, func(e *Event) bool {
 			return e.Changelog.Items[0].From == "1" && e.Changelog.Items[0].To == "2.5"

@@ -47,7 +47,7 @@ func ExampleNewHandler() {
 
 func ExampleParseEvent() {
 	body := []byte(`{
-		"timestamp": 1764079512003,
+		"timestamp": 1795611912003,
 		"webhookEvent": "worklog_created",
 		"worklog": {"id": "10032", "issueId": "10142", "timeSpentSeconds": 5400,
 			"author": {"accountId": "557058:f58131cb", "displayName": "Alice Martin"}}
@@ -59,7 +59,7 @@ func ExampleParseEvent() {
 	fmt.Println(e.Name, e.Timestamp.Format("2006-01-02 15:04:05.000"))
 	fmt.Println(e.Worklog.Author.DisplayName, "logged", e.Worklog.TimeSpentSeconds/60, "minutes on issue", e.Worklog.IssueID)
 	// Output:
-	// worklog_created 2025-11-25 14:05:12.003
+	// worklog_created 2026-11-25 13:05:12.003
 	// Alice Martin logged 90 minutes on issue 10142
 }
 
