@@ -25,7 +25,8 @@ const DefaultMaxBodySize = 1 << 20
 //  2. reads at most the body limit (413 beyond it);
 //  3. verifies the raw bytes with its Verifier (401, or 500 when the
 //     verifier cannot check, see ErrVerifierUnavailable);
-//  4. decodes the event (400 if malformed);
+//  4. decodes the event (400 if malformed; an empty body is malformed
+//     unless the handler was built with AllowEmptyBody);
 //  5. drops a delivery whose X-Atlassian-Webhook-Identifier it already
 //     handled for the same tenant (200 without calling back), and answers
 //     409 while the same delivery is being handled, which Jira retries;
@@ -38,15 +39,19 @@ const DefaultMaxBodySize = 1 << 20
 // once per delivery, and, when there are several, one may run again after
 // another one failed. Error responses carry only the status text.
 //
+// Replay hands a failed delivery, fetched with Client.ListFailed, to the
+// same duplicate detection and callbacks, without an HTTP request.
+//
 // Register callbacks before serving; On and OnAny are safe to call
 // concurrently with deliveries, though.
 type Handler struct {
-	verifier Verifier
-	maxBody  int64
-	store    DedupeStore
-	logger   *slog.Logger
-	tenant   func(*http.Request) string
-	onError  func(r *http.Request, status int, err error)
+	verifier   Verifier
+	maxBody    int64
+	allowEmpty bool
+	store      DedupeStore
+	logger     *slog.Logger
+	tenant     func(*http.Request) string
+	onError    func(r *http.Request, status int, err error)
 
 	mu    sync.RWMutex
 	on    map[EventName][]Callback
@@ -108,6 +113,23 @@ func WithErrorHook(fn func(r *http.Request, status int, err error)) HandlerOptio
 	return func(h *Handler) { h.onError = fn }
 }
 
+// AllowEmptyBody makes the handler accept deliveries with an empty body, as
+// sent by admin webhooks registered with ExcludeBody. Without it, an empty
+// body is answered 400 (ErrMalformedBody), which Jira does not retry.
+//
+// Such a delivery is verified like any other (HubSignature checks the HMAC
+// of the empty body; an unsigned one is still answered 401), and duplicates
+// are dropped as usual. It then becomes an Event with an empty Name, an
+// empty Raw and nothing decoded but Delivery; it is passed to the callbacks
+// registered with OnAny only, never to those registered with On. The URL
+// variables in Delivery.URL (see URLVariablesOf) say what the event was
+// about. Only a body of zero bytes counts as empty: whitespace is still
+// malformed. Handler.Replay treats a FailedWebhook with an empty Body the
+// same way.
+func AllowEmptyBody() HandlerOption {
+	return func(h *Handler) { h.allowEmpty = true }
+}
+
 // NewHandler returns a Handler that verifies deliveries with v. A nil v
 // refuses every delivery with 500 (ErrVerifierUnavailable): there is no
 // way to switch verification off by accident.
@@ -152,6 +174,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := Delivery{
 		ID:   r.Header.Get("X-Atlassian-Webhook-Identifier"),
 		Flow: r.Header.Get("X-Atlassian-Webhook-Flow"),
+		URL:  deliveryURL(r.URL),
 	}
 	if n, err := strconv.Atoi(r.Header.Get("X-Atlassian-Webhook-Retry")); err == nil && n >= 0 {
 		d.Retry = n
@@ -192,7 +215,11 @@ func (h *Handler) log(ctx context.Context, level slog.Level, msg string, d Deliv
 		slog.Int("retry", d.Retry),
 		slog.String("tenant", d.Tenant),
 		slog.String("event", string(name)),
-		slog.Int("status", status),
+	}
+	if d.Replay {
+		attrs = append(attrs, slog.Bool("replay", true))
+	} else {
+		attrs = append(attrs, slog.Int("status", status))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
@@ -228,13 +255,28 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, d *Delivery, nam
 		d.Tenant = h.tenant(r)
 	}
 
-	e, err := ParseEvent(body)
+	e, err := h.decode(body)
 	if err != nil {
 		return http.StatusBadRequest, err
 	}
 	*name = e.Name
+	return h.process(r.Context(), d, e)
+}
+
+// decode decodes a body, turning an empty one into an empty Event when
+// AllowEmptyBody is set.
+func (h *Handler) decode(body []byte) (*Event, error) {
+	if len(body) == 0 && h.allowEmpty {
+		return &Event{Raw: body}, nil
+	}
+	return ParseEvent(body)
+}
+
+// process runs duplicate detection and the callbacks for a verified,
+// decoded delivery, and returns the status to answer and why.
+func (h *Handler) process(ctx context.Context, d *Delivery, e *Event) (int, error) {
 	e.Delivery = *d
-	ctx := WithDelivery(r.Context(), *d)
+	ctx = WithDelivery(ctx, *d)
 
 	dedupe := h.store != nil && d.ID != ""
 	if dedupe {
@@ -302,6 +344,9 @@ func (h *Handler) dispatch(ctx context.Context, e *Event) error {
 	h.mu.RLock()
 	named, catchAll := h.on[e.Name], h.onAny
 	h.mu.RUnlock()
+	if len(e.Raw) == 0 {
+		named = nil // no body, no event name: OnAny callbacks only
+	}
 	for _, fns := range [2][]Callback{named, catchAll} {
 		for _, fn := range fns {
 			if err := h.call(ctx, fn, e); err != nil {

@@ -106,9 +106,14 @@ func TestReceiveEndToEnd(t *testing.T) {
 			if len(e.MatchedWebhookIDs) != 1 || e.Timestamp.IsZero() {
 				t.Errorf("matched %v, timestamp %v", e.MatchedWebhookIDs, e.Timestamp)
 			}
+			d := e.Delivery
+			if d.URL == nil || d.URL.Path != "/hooks/jira" {
+				t.Errorf("delivery URL = %v, want /hooks/jira", d.URL)
+			}
+			d.URL = nil
 			want := webhooks.Delivery{ID: deliveries[0].ID, Retry: 1, Flow: "Primary", Tenant: tc.tenant(app)}
-			if e.Delivery != want {
-				t.Errorf("delivery = %+v, want %+v", e.Delivery, want)
+			if d != want {
+				t.Errorf("delivery = %+v, want %+v", d, want)
 			}
 		})
 	}

@@ -331,9 +331,14 @@ func TestHandlerDeliversEachKind(t *testing.T) {
 			if w.Code != 200 || len(got) != 1 || anyCalls != 1 {
 				t.Fatalf("status %d, %d callbacks, %d catch-all", w.Code, len(got), anyCalls)
 			}
+			d := got[0].Delivery
+			if d.URL == nil || d.URL.String() != "/app/hooks?site=acme" || fromCtx.URL != d.URL {
+				t.Errorf("delivery URL = %v / ctx %v, want /app/hooks?site=acme", d.URL, fromCtx.URL)
+			}
+			d.URL, fromCtx.URL = nil, nil
 			want := Delivery{ID: "delivery-7", Retry: 2, Flow: "Primary", Tenant: tc.tenant}
-			if got[0].Delivery != want || fromCtx != want {
-				t.Errorf("delivery = %+v / ctx %+v, want %+v", got[0].Delivery, fromCtx, want)
+			if d != want || fromCtx != want {
+				t.Errorf("delivery = %+v / ctx %+v, want %+v", d, fromCtx, want)
 			}
 			if got[0].Issue.Key != "PAY-142" || !bytes.Equal(got[0].Raw, body) {
 				t.Errorf("event = %+v", got[0])

@@ -141,8 +141,25 @@ func validVarName(name string) bool {
 // text, is omitted from the map. A variable that occurs twice must have the
 // same value both times. A request that does not match gives an error
 // wrapping ErrURLMismatch; a malformed template, one wrapping ErrURLTemplate.
+//
+// In a Handler callback, where there is no request, use URLVariablesOf with
+// the event's Delivery.URL.
 func URLVariables(r *http.Request, template string) (map[URLVariable]string, error) {
-	if r == nil || r.URL == nil {
+	if r == nil {
+		return nil, fmt.Errorf("%w: no request URL", ErrURLMismatch)
+	}
+	return URLVariablesOf(r.URL, template)
+}
+
+// URLVariablesOf is URLVariables for a URL rather than a request: it matches
+// u's path and query against template. Its typical use is in a Handler
+// callback, with the URL the delivery was sent to:
+//
+//	vars, err := webhooks.URLVariablesOf(e.Delivery.URL, template)
+//
+// A nil u gives an error wrapping ErrURLMismatch.
+func URLVariablesOf(u *url.URL, template string) (map[URLVariable]string, error) {
+	if u == nil {
 		return nil, fmt.Errorf("%w: no request URL", ErrURLMismatch)
 	}
 	tpath, tquery := splitTemplate(template)
@@ -163,14 +180,14 @@ func URLVariables(r *http.Request, template string) (map[URLVariable]string, err
 	// Match the escaped path first, so that a value holding an escaped '/'
 	// stays one segment; fall back to the decoded path for templates whose
 	// literal text is written unescaped.
-	reqPath := r.URL.EscapedPath()
+	reqPath := u.EscapedPath()
 	if reqPath == "" {
 		reqPath = "/"
 	}
 	escaped := true
 	m := pathRE.FindStringSubmatch(reqPath)
-	if m == nil && r.URL.Path != reqPath {
-		m = pathRE.FindStringSubmatch(r.URL.Path)
+	if m == nil && u.Path != reqPath {
+		m = pathRE.FindStringSubmatch(u.Path)
 		escaped = false
 	}
 	if m == nil {
@@ -188,7 +205,7 @@ func URLVariables(r *http.Request, template string) (map[URLVariable]string, err
 		}
 	}
 
-	reqQuery := r.URL.Query()
+	reqQuery := u.Query()
 	for _, pair := range strings.Split(tquery, "&") {
 		if pair == "" {
 			continue
