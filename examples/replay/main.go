@@ -1,9 +1,10 @@
 // Command replay recovers the deliveries Jira gave up on: it lists them
 // (GET /rest/api/3/webhook/failed, Connect apps only, kept about 72 hours)
-// and hands each one to the same callbacks live deliveries reach. A cursor
-// saved after each run makes the next run read only newer failures; a
-// duplicate store shared with the live handler makes a failure that was
-// somehow handled already a no-op.
+// and hands each one to the handler live deliveries reach, with
+// Handler.Replay: same callbacks, same duplicate store, no signature to
+// check (the bodies come from Jira's API). A cursor saved after each run
+// makes the next run read only newer failures; the duplicate store makes a
+// failure that was somehow handled already a no-op.
 //
 // Run as is, it shows itself on an in-memory Jira: the app is down while
 // two issues change, Jira retries for about an hour and gives up, and the
@@ -18,7 +19,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -28,7 +28,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -41,17 +40,17 @@ import (
 
 // app is the Connect app's receiving side.
 type app struct {
-	// live is mounted where Jira delivers: it verifies Connect JWTs.
+	// live is mounted where Jira delivers: it verifies Connect JWTs. The
+	// replay job hands it failed deliveries too, with live.Replay.
 	live *webhooks.Handler
-	// replay gets bodies the app fetched from Jira's API itself, over an
-	// authenticated call, so there is no signature to check. It is called
-	// in-process only, never mounted on a route.
-	replay *webhooks.Handler
+	// clientKey is the installation's: the tenant live deliveries are
+	// deduplicated under (the JWT's issuer), so replays use it too.
+	clientKey string
 }
 
 // newApp returns the app for one installation (clientKey, sharedSecret).
-// Both handlers share the callbacks and the duplicate store; in production
-// the store would be shared by the app's replicas too (Redis, a database).
+// In production the duplicate store would be shared by the app's replicas
+// (Redis, a database), so that a replay job sees what any replica handled.
 func newApp(clientKey string, sharedSecret []byte, log *slog.Logger) *app {
 	seen := webhooks.NewMemoryStore(webhooks.DefaultDedupeTTL, webhooks.DefaultDedupeEntries)
 	a := &app{
@@ -61,38 +60,28 @@ func newApp(clientKey string, sharedSecret []byte, log *slog.Logger) *app {
 			}
 			return sharedSecret, nil
 		}), webhooks.WithDedupeStore(seen)),
-		replay: webhooks.NewHandler(fetched{}, webhooks.WithDedupeStore(seen),
-			// Live deliveries are deduplicated per installation (the
-			// JWT's issuer); replays come from this installation's site.
-			webhooks.WithTenant(func(*http.Request) string { return clientKey })),
+		clientKey: clientKey,
 	}
-	for _, h := range []*webhooks.Handler{a.live, a.replay} {
-		h.OnAny(func(ctx context.Context, e *webhooks.Event) error {
-			d, _ := webhooks.DeliveryFrom(ctx)
-			key := "-"
-			if e.Issue != nil {
-				key = e.Issue.Key
-			}
-			log.Info("handled", "event", e.Name, "issue", key, "delivery", d.ID)
-			return nil
-		})
-	}
+	a.live.OnAny(func(ctx context.Context, e *webhooks.Event) error {
+		d, _ := webhooks.DeliveryFrom(ctx)
+		key := "-"
+		if e.Issue != nil {
+			key = e.Issue.Key
+		}
+		log.Info("handled", "event", e.Name, "issue", key, "delivery", d.ID, "replay", d.Replay)
+		return nil
+	})
 	return a
 }
-
-// fetched is the replay handler's verifier: the bodies come from Jira's API.
-type fetched struct{}
-
-func (fetched) Verify(*http.Request, []byte) error { return nil }
 
 // errReplay reports deliveries the callbacks failed on.
 var errReplay = errors.New("replay: callbacks failed")
 
 // replayFailed replays the failures listed after cursor ("" for all that
 // Jira keeps) and returns the cursor to resume from next time and how many
-// it handled. If a callback fails, it returns the cursor it was given, so
-// that the next run tries again; the ones handled meanwhile are then
-// dropped as duplicates.
+// it handled (duplicates of deliveries handled already do not count). If a
+// callback fails, it returns the cursor it was given, so that the next run
+// tries again; the ones handled meanwhile are then dropped as duplicates.
 func replayFailed(ctx context.Context, c *webhooks.Client, a *app, cursor string, log *slog.Logger) (string, int, error) {
 	failed := c.ListFailed(&webhooks.FailedOptions{Cursor: cursor})
 	handled := 0
@@ -105,16 +94,14 @@ func replayFailed(ctx context.Context, c *webhooks.Client, a *app, cursor string
 			log.Warn("failed delivery without a body (the webhook excludes bodies); skipped", "delivery", f.ID)
 			continue
 		}
-		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/jira/events", bytes.NewReader([]byte(f.Body)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Atlassian-Webhook-Identifier", f.ID) // the duplicate key
-		rec := httptest.NewRecorder()
-		a.replay.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			failures = append(failures, fmt.Sprintf("%s (%d)", f.ID, rec.Code))
-			continue
+		switch err := a.live.Replay(ctx, a.clientKey, f); {
+		case err == nil:
+			handled++
+		case errors.Is(err, webhooks.ErrDuplicate):
+			log.Info("handled already; dropped", "delivery", f.ID)
+		default:
+			failures = append(failures, fmt.Sprintf("%s (%v)", f.ID, err))
 		}
-		handled++
 	}
 	if len(failures) > 0 {
 		return cursor, handled, fmt.Errorf("%w: %s", errReplay, strings.Join(failures, ", "))

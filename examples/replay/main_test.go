@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/jirahooks/jirahooks/webhooks"
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
 )
 
@@ -44,14 +46,32 @@ func TestReplayOfAHandledDeliveryIsDropped(t *testing.T) {
 		t.Fatalf("live delivery: %d", rec.Code)
 	}
 
-	replayed := httptest.NewRequest(http.MethodPost, "/jira/events", bytes.NewReader(body))
-	replayed.Header.Set("X-Atlassian-Webhook-Identifier", "d-1")
-	rec = httptest.NewRecorder()
-	a.replay.ServeHTTP(rec, replayed)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("replay: %d", rec.Code)
+	err := a.live.Replay(context.Background(), a.clientKey, webhooks.FailedWebhook{ID: "d-1", Body: string(body)})
+	if !errors.Is(err, webhooks.ErrDuplicate) {
+		t.Fatalf("replay: %v, want ErrDuplicate", err)
 	}
 	if n := strings.Count(logs.String(), "msg=handled"); n != 1 {
 		t.Errorf("handled %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// A delivery handled by a replay is not handled again when Jira's own
+// attempt gets through later.
+func TestLiveDeliveryAfterReplayIsDropped(t *testing.T) {
+	var logs bytes.Buffer
+	a := newApp("tenant-1", []byte("secret"), slog.New(slog.NewTextHandler(&logs, nil)))
+	body := webhookstest.Payload("issue_updated")
+	if err := a.live.Replay(context.Background(), a.clientKey, webhooks.FailedWebhook{ID: "d-2", Body: string(body)}); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	live := webhookstest.NewRequest("/jira/events", body, webhookstest.Connect{ClientKey: "tenant-1", SharedSecret: []byte("secret")})
+	webhookstest.SetDelivery(live, "d-2", 5)
+	rec := httptest.NewRecorder()
+	a.live.ServeHTTP(rec, live)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("live delivery: %d", rec.Code)
+	}
+	if n := strings.Count(logs.String(), "msg=handled"); n != 1 || !strings.Contains(logs.String(), "replay=true") {
+		t.Errorf("handled %d times, want once, by the replay:\n%s", n, logs.String())
 	}
 }
