@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 
@@ -17,12 +15,13 @@ import (
 // examples/receiver).
 type receiver struct {
 	// handler verifies each delivery's Connect JWT, drops duplicates and
-	// calls back.
+	// calls back. Failed deliveries the app fetches from Jira itself go
+	// through its Replay method: same callbacks, same duplicate store, no
+	// signature to check.
 	handler *webhooks.Handler
-	// replay handles bodies the app fetched from Jira itself (failed
-	// deliveries): same callbacks and same duplicate store, no signature
-	// to check. It is never exposed to the network.
-	replay *webhooks.Handler
+	// clientKey is the installation's, the tenant the handler scopes
+	// duplicates by; replays are scoped by it too.
+	clientKey string
 
 	down atomic.Bool // answer 503, as an app in the middle of a deploy
 
@@ -31,24 +30,17 @@ type receiver struct {
 }
 
 func newReceiver(clientKey string, sharedSecret []byte) *receiver {
-	rc := &receiver{}
-	// One duplicate store for both handlers: a replayed delivery that was
-	// handled already is dropped, and the other way round.
-	seen := webhooks.NewMemoryStore(webhooks.DefaultDedupeTTL, webhooks.DefaultDedupeEntries)
-
+	rc := &receiver{clientKey: clientKey}
 	verify := webhooks.ConnectJWT(func(key string) ([]byte, error) {
 		if key != clientKey {
 			return nil, webhooks.ErrUnknownTenant // answered 401
 		}
 		return sharedSecret, nil
 	})
-	rc.handler = webhooks.NewHandler(verify, webhooks.WithDedupeStore(seen))
-	rc.replay = webhooks.NewHandler(trusted{}, webhooks.WithDedupeStore(seen),
-		webhooks.WithTenant(func(*http.Request) string { return clientKey }))
-
-	for _, h := range []*webhooks.Handler{rc.handler, rc.replay} {
-		h.OnAny(rc.record)
-	}
+	// The default duplicate store is in memory; an app with several
+	// replicas would share one (see stores/redis).
+	rc.handler = webhooks.NewHandler(verify)
+	rc.handler.OnAny(rc.record)
 	return rc
 }
 
@@ -89,20 +81,9 @@ func (rc *receiver) serve() (url string, stop func(), err error) {
 	return "http://" + ln.Addr().String() + "/jira/events", func() { srv.Close() }, nil
 }
 
-// replayFailed hands a failed delivery's body to the replay handler, with
-// its delivery ID, so that duplicates are still recognised, and returns the
-// status the handler answered.
-func (rc *receiver) replayFailed(f webhooks.FailedWebhook) int {
-	req := httptest.NewRequest(http.MethodPost, "/jira/events", bytes.NewReader([]byte(f.Body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Atlassian-Webhook-Identifier", f.ID)
-	rec := httptest.NewRecorder()
-	rc.replay.ServeHTTP(rec, req)
-	return rec.Code
+// replayFailed hands a failed delivery to the handler. Its ID is the
+// delivery's identifier, so a delivery handled already is dropped
+// (webhooks.ErrDuplicate).
+func (rc *receiver) replayFailed(ctx context.Context, f webhooks.FailedWebhook) error {
+	return rc.handler.Replay(ctx, rc.clientKey, f)
 }
-
-// trusted is the verifier of the replay handler: the bodies it gets come
-// from Jira's API over an authenticated call the app made itself.
-type trusted struct{}
-
-func (trusted) Verify(*http.Request, []byte) error { return nil }
