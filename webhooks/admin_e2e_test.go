@@ -1,7 +1,6 @@
 package webhooks_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -301,52 +300,93 @@ func TestAdminEndToEndSignedDelivery(t *testing.T) {
 	}
 }
 
-// TestAdminEndToEndExcludedBody checks that a delivery of an admin webhook
-// with ExcludeBody (no body at all) still verifies, and that its URL
-// variables say which issue it concerns.
+// TestAdminEndToEndExcludedBody checks that a Handler built with
+// AllowEmptyBody takes the deliveries of an admin webhook with ExcludeBody
+// (no body at all): the signature of the empty body is verified, the OnAny
+// callbacks get an event without name, and the URL variables in its
+// Delivery.URL say which issue it concerns. The same delivery without a
+// signature is refused.
 func TestAdminEndToEndExcludedBody(t *testing.T) {
 	site, a := newAdminSite(t)
 	ctx := context.Background()
 
-	rc := &adminReceiver{secret: []byte(e2eSecret)}
-	app := httptest.NewServer(rc)
+	type seen struct {
+		event *webhooks.Event
+		vars  map[webhooks.URLVariable]string
+		err   error
+	}
+	var mu sync.Mutex
+	var got []seen
+	var tmpl string
+	h := webhooks.NewHandler(webhooks.HubSignature([]byte(e2eSecret)), webhooks.AllowEmptyBody())
+	h.On(webhooks.IssueUpdated, func(context.Context, *webhooks.Event) error {
+		t.Error("On callback called for a delivery without body")
+		return nil
+	})
+	h.OnAny(func(_ context.Context, e *webhooks.Event) error {
+		vars, err := webhooks.URLVariablesOf(e.Delivery.URL, tmpl)
+		mu.Lock()
+		got = append(got, seen{event: e, vars: vars, err: err})
+		mu.Unlock()
+		return err
+	})
+	app := httptest.NewServer(h)
 	defer app.Close()
 	// Variables in the query this time.
-	rc.template = app.URL + "/hooks?issue=" + webhooks.VarIssueKey.Placeholder() + "&id=" + webhooks.VarIssueID.Placeholder()
+	tmpl = app.URL + "/hooks?issue=" + webhooks.VarIssueKey.Placeholder() + "&id=" + webhooks.VarIssueID.Placeholder()
 	if _, err := a.Create(ctx, webhooks.AdminWebhook{
 		Name:        "no body",
-		URL:         rc.template,
+		URL:         tmpl,
 		Events:      []webhooks.EventName{webhooks.IssueUpdated},
 		ExcludeBody: true,
 		Secret:      e2eSecret,
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The same without a secret: Jira sends no signature.
+	if _, err := a.Create(ctx, webhooks.AdminWebhook{
+		Name:        "no body, unsigned",
+		URL:         app.URL + "/unsigned?issue=" + webhooks.VarIssueKey.Placeholder(),
+		Events:      []webhooks.EventName{webhooks.IssueUpdated},
+		ExcludeBody: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	ds := site.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: "TEST-3", ID: "10103"}).Change("summary", "a", "b"))
-	if len(ds) != 1 || !ds[0].OK() || len(ds[0].Body) != 0 {
+	if len(ds) != 2 {
 		t.Fatalf("deliveries = %+v", ds)
 	}
-	got := rc.deliveries()
+	for _, d := range ds {
+		if len(d.Body) != 0 {
+			t.Fatalf("delivery with a body: %+v", d)
+		}
+		if strings.Contains(d.URL, "/unsigned") {
+			if d.Status != http.StatusUnauthorized || !d.Final {
+				t.Fatalf("unsigned delivery: %+v", d)
+			}
+		} else if !d.OK() {
+			t.Fatalf("signed delivery: %+v", d)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(got) != 1 {
-		t.Fatalf("receiver saw %d deliveries", len(got))
+		t.Fatalf("callback saw %d deliveries", len(got))
 	}
 	r := got[0]
-	if r.verifyErr != nil || r.bodyLen != 0 || r.event != nil {
-		t.Fatalf("receiver: %+v", r)
+	if r.err != nil || r.event.Name != "" || len(r.event.Raw) != 0 || r.event.Issue != nil || r.event.Delivery.ID == "" {
+		t.Fatalf("callback saw %+v", r)
 	}
 	if r.vars[webhooks.VarIssueKey] != "TEST-3" || r.vars[webhooks.VarIssueID] != "10103" {
 		t.Fatalf("URL variables = %v", r.vars)
 	}
 }
 
-type urlVarsKey struct{}
-
-// TestAdminEndToEndHandler receives admin webhook deliveries with the
-// package's Handler and HubSignature: a small middleware reads the URL
-// variables into the context for the callbacks, and takes the deliveries
-// without body (ExcludeBody) itself, since Handler answers 400 to an empty
-// body.
+// TestAdminEndToEndHandler receives admin webhook deliveries, with and
+// without body, with the package's Handler, HubSignature and
+// AllowEmptyBody, mounted as is: the callbacks read the URL variables from
+// the event's Delivery.URL.
 func TestAdminEndToEndHandler(t *testing.T) {
 	site, a := newAdminSite(t)
 	ctx := context.Background()
@@ -360,42 +400,34 @@ func TestAdminEndToEndHandler(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var got []seen
-	h := webhooks.NewHandler(webhooks.HubSignature(secret))
-	h.On(webhooks.IssueCreated, func(ctx context.Context, e *webhooks.Event) error {
-		vars, _ := ctx.Value(urlVarsKey{}).(map[webhooks.URLVariable]string)
+	var tmpl string
+	h := webhooks.NewHandler(webhooks.HubSignature(secret), webhooks.AllowEmptyBody())
+	h.On(webhooks.IssueCreated, func(_ context.Context, e *webhooks.Event) error {
+		vars, err := webhooks.URLVariablesOf(e.Delivery.URL, tmpl)
+		if err != nil {
+			return err
+		}
 		mu.Lock()
 		got = append(got, seen{name: e.Name, issue: e.Issue.Key, vars: vars})
 		mu.Unlock()
 		return nil
 	})
+	h.OnAny(func(_ context.Context, e *webhooks.Event) error {
+		if len(e.Raw) > 0 {
+			return nil // handled above
+		}
+		// ExcludeBody: the URL variables say what happened.
+		vars, err := webhooks.URLVariablesOf(e.Delivery.URL, tmpl)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		got = append(got, seen{vars: vars, noBody: true})
+		mu.Unlock()
+		return nil
+	})
 
-	var tmpl string
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		vars, err := webhooks.URLVariables(r, tmpl)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhooks.DefaultMaxBodySize))
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		if len(body) == 0 {
-			// ExcludeBody: verify the signature of the empty body; the
-			// URL variables say what happened.
-			if err := webhooks.HubSignature(secret).Verify(r, body); err != nil {
-				http.Error(w, "bad signature", http.StatusUnauthorized)
-				return
-			}
-			mu.Lock()
-			got = append(got, seen{vars: vars, noBody: true})
-			mu.Unlock()
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), urlVarsKey{}, vars)))
-	}))
+	app := httptest.NewServer(h)
 	defer app.Close()
 	var err error
 	if tmpl, err = webhooks.AdminURL(app.URL+"/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey); err != nil {
