@@ -48,6 +48,29 @@
 // ErrMalformedBody (400), ErrDeliveryInProgress (409), and
 // ErrVerifierUnavailable and ErrCallback (500).
 //
+// Each event carries its Delivery (also in the callback's context, see
+// DeliveryFrom): the identifier, retry count, flow and tenant, and the URL
+// the delivery was sent to. Admin webhooks can have Jira substitute
+// variables into that URL ("${issue.key}", see URLVariable);
+// URLVariablesOf(e.Delivery.URL, template) reads them back in a callback.
+//
+// An admin webhook registered with ExcludeBody sends a signed, empty body,
+// which Handler refuses (400) unless built with AllowEmptyBody: then such a
+// delivery, once verified, becomes an Event with an empty Name and Raw,
+// passed to the OnAny callbacks only, its URL variables saying what
+// happened.
+//
+// # Replaying failed deliveries
+//
+// Jira keeps the deliveries it gave up on for about 72 hours, and lists
+// them to Connect apps (Client.ListFailed). Handler.Replay hands one to the
+// handler mounted for live deliveries: no signature to check, since the
+// app fetched the body from Jira's API itself, but the same duplicate
+// detection, keyed by the same identifier and tenant, and the same
+// callbacks. A failed delivery that was handled after all is dropped
+// (ErrDuplicate), and Jira's own later attempt of one handled by a replay
+// is dropped too.
+//
 // Event covers every documented event family, in the shapes Jira Cloud and
 // Jira Server send (account ids or user names and keys, ids as strings or
 // numbers, descriptions as wiki text or Atlassian Document Format). Issue

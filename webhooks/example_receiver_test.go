@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -118,4 +119,71 @@ func ExampleConnectJWT() {
 	// Output:
 	// sprint_started from jira:5c3b2d1a
 	// 200
+}
+
+func ExampleHandler_Replay() {
+	secret := []byte("It's a Secret to Everybody")
+	// One handler, mounted where Jira delivers; replays go through it too.
+	h := webhooks.NewHandler(webhooks.HubSignature(secret))
+	h.On(webhooks.IssueUpdated, func(ctx context.Context, e *webhooks.Event) error {
+		fmt.Printf("%s %s (delivery %s, replay %t)\n", e.Name, e.Issue.Key, e.Delivery.ID, e.Delivery.Replay)
+		return nil
+	})
+
+	// A failed delivery, as client.ListFailed lists it. Its ID is the
+	// delivery's X-Atlassian-Webhook-Identifier.
+	f := webhooks.FailedWebhook{
+		ID:   "4e24d1c2-e95b-4eb0-a6e5-945808110cbf",
+		URL:  "https://app.example.com/hooks/jira",
+		Body: string(webhookstest.Payload("issue_updated")),
+	}
+	ctx := context.Background()
+	fmt.Println(h.Replay(ctx, "", f)) // the tenant: "" for HubSignature without WithTenant
+
+	// Replayed again, or delivered by Jira after all: a duplicate.
+	err := h.Replay(ctx, "", f)
+	fmt.Println(errors.Is(err, webhooks.ErrDuplicate))
+
+	req := webhookstest.NewRequest("/hooks/jira", []byte(f.Body), webhookstest.Hub{Secret: secret})
+	webhookstest.SetDelivery(req, f.ID, 5)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, "without calling back")
+	// Output:
+	// jira:issue_updated PAY-142 (delivery 4e24d1c2-e95b-4eb0-a6e5-945808110cbf, replay true)
+	// <nil>
+	// true
+	// 200 without calling back
+}
+
+func ExampleAllowEmptyBody() {
+	// An admin webhook registered with ExcludeBody and the URL
+	// "https://app.example.com/hooks/${issue.key}": Jira sends a signed,
+	// empty body; the URL says which issue changed.
+	secret := []byte("It's a Secret to Everybody")
+	const template = "/hooks/${issue.key}"
+	h := webhooks.NewHandler(webhooks.HubSignature(secret), webhooks.AllowEmptyBody())
+	h.OnAny(func(ctx context.Context, e *webhooks.Event) error {
+		vars, err := webhooks.URLVariablesOf(e.Delivery.URL, template)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("event %q, %d bytes, about %s\n", e.Name, len(e.Raw), vars[webhooks.VarIssueKey])
+		return nil
+	})
+
+	req := webhookstest.NewRequest("/hooks/PAY-142", nil, webhookstest.Hub{Secret: secret})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+
+	// Unsigned, it is refused like any other delivery.
+	req = webhookstest.NewRequest("/hooks/PAY-142", nil, nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// event "", 0 bytes, about PAY-142
+	// 200
+	// 401
 }
