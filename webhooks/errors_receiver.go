@@ -30,8 +30,8 @@ var (
 	// a reason that is not the sender's fault, such as a failing secret
 	// store or no secret configured (500, so that Jira retries).
 	ErrVerifierUnavailable = errors.New("webhooks: verifier unavailable")
-	// ErrMalformedBody: the body is empty, not JSON, or not a Jira event
-	// (400).
+	// ErrMalformedBody: the body is empty (unless the Handler has
+	// [AllowEmptyBody]), not JSON, or not a Jira event (400).
 	ErrMalformedBody = errors.New("webhooks: malformed body")
 	// ErrDuplicate: a delivery with the same identifier, for the same
 	// tenant, was already handled successfully (200, callbacks not called).
