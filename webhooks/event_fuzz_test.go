@@ -41,6 +41,9 @@ func FuzzParseEvent(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if got, want := validJSON(body), json.Valid(body); got != want {
+			t.Fatalf("validJSON = %v, json.Valid = %v", got, want)
+		}
 		e, err := ParseEvent(body)
 		if err != nil {
 			if e != nil {
