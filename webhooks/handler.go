@@ -18,6 +18,10 @@ import (
 // events.
 const DefaultMaxBodySize = 1 << 20
 
+// preallocBody bounds the buffer readBody allocates up front from a
+// request's Content-Length; larger bodies grow it as they are read.
+const preallocBody = 64 << 10
+
 // Handler is the http.Handler an app mounts where Jira delivers webhooks.
 // For each request it:
 //
@@ -325,7 +329,10 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+		// Trust the declared length only up to a typical event's size: the
+		// sender is not authenticated yet, and memory should follow the
+		// bytes that actually arrive.
+		buf.Grow(int(min(r.ContentLength, preallocBody)))
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
 	var tooLarge *http.MaxBytesError

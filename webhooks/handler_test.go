@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -544,5 +545,25 @@ func TestAuthTokenQueryIgnored(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/hooks?jwt="+tok, nil)
 	if err := ConnectJWT(connectLookup).Verify(r, nil); !errors.Is(err, ErrMissingSignature) {
 		t.Errorf("query token: %v", err)
+	}
+}
+
+// TestHandlerDeclaredLengthAllocatesLittle checks that a request declaring a
+// large Content-Length but sending nothing does not make the handler
+// allocate the declared size before any byte (or signature) arrived: an
+// unauthenticated client could otherwise pin the body limit's worth of
+// memory per connection.
+func TestHandlerDeclaredLengthAllocatesLittle(t *testing.T) {
+	const limit = 256 << 20
+	h := NewHandler(HubSignature(testSecret), WithMaxBodySize(limit))
+	r := httptest.NewRequest(http.MethodPost, "/", iotest.ErrReader(io.ErrUnexpectedEOF))
+	r.ContentLength = limit
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Errorf("allocated %d MiB for a body that never came", n>>20)
 	}
 }
