@@ -154,6 +154,7 @@ type Refresher struct {
 	sites   map[string]*site
 	order   []string           // sites in the order they were added
 	wake    context.CancelFunc // ends Run's current sleep; nil when not sleeping
+	wakeAt  time.Time          // when Run's current sleep ends, by the clock
 	running atomic.Bool
 	eventMu sync.Mutex
 	counts  counters
@@ -341,19 +342,13 @@ func (r *Refresher) Run(ctx context.Context) error {
 			return err
 		}
 		now := clock.Now()
-		due, next := r.dueSites(now)
+		sleepCtx, cancel := context.WithCancel(ctx)
+		due, wait := r.dueSites(now, cancel)
 		if len(due) > 0 {
+			cancel()
 			r.syncSites(ctx, due)
 			continue
 		}
-		wait := idleInterval
-		if !next.IsZero() {
-			wait = next.Sub(now)
-		}
-		sleepCtx, cancel := context.WithCancel(ctx)
-		r.mu.Lock()
-		r.wake = cancel
-		r.mu.Unlock()
 		_ = clock.Sleep(sleepCtx, wait)
 		r.mu.Lock()
 		r.wake = nil
@@ -377,11 +372,14 @@ func (r *Refresher) Sync(ctx context.Context) error {
 	return r.syncSites(ctx, all)
 }
 
-// dueSites returns the sites due at now, earliest first, and the earliest
-// due time of the others.
-func (r *Refresher) dueSites(now time.Time) (due []*site, next time.Time) {
+// dueSites returns the sites due at now, earliest first. When none is due,
+// it returns how long Run may sleep, until the earliest due time, and
+// installs wake to end that sleep early, in the same critical section, so
+// that a site added or rescheduled meanwhile cannot go unnoticed.
+func (r *Refresher) dueSites(now time.Time, wake context.CancelFunc) (due []*site, sleep time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var next time.Time
 	for _, n := range r.order {
 		s := r.sites[n]
 		if !s.st.next.After(now) {
@@ -390,8 +388,25 @@ func (r *Refresher) dueSites(now time.Time) (due []*site, next time.Time) {
 			next = s.st.next
 		}
 	}
-	sort.SliceStable(due, func(i, j int) bool { return due[i].st.next.Before(due[j].st.next) })
-	return due, next
+	if len(due) > 0 {
+		sort.SliceStable(due, func(i, j int) bool { return due[i].st.next.Before(due[j].st.next) })
+		return due, 0
+	}
+	if next.IsZero() {
+		next = now.Add(idleInterval)
+	}
+	r.wake, r.wakeAt = wake, next
+	return nil, next.Sub(now)
+}
+
+// setNextLocked sets when s is due next, and ends Run's sleep if s is now
+// due before it ends (a Sync called beside Run failed, say). The caller
+// holds r.mu.
+func (r *Refresher) setNextLocked(s *site, next time.Time) {
+	s.st.next = next
+	if r.wake != nil && next.Before(r.wakeAt) {
+		r.wake()
+	}
 }
 
 // syncSites syncs the given sites, Concurrency at a time, waits for all of
@@ -470,7 +485,7 @@ func (r *Refresher) fail(s *site, err error) {
 	if min := now.Add(minRetry); retry.Before(min) {
 		retry = min
 	}
-	s.st.next = retry
+	r.setNextLocked(s, retry)
 	risk := !earliest.IsZero() && s.st.kept > 0 && earliest.Sub(now) < r.riskThreshold() && !s.st.atRisk
 	if risk {
 		s.st.atRisk = true

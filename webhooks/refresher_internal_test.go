@@ -945,3 +945,35 @@ func (l *listedTwice) list(ctx context.Context) ([]Webhook, int, error) {
 	hooks, n, err := l.rfJira.list(ctx)
 	return append(hooks, hooks...), n, err
 }
+
+// A Sync beside Run that moves a site's due time before the end of Run's
+// sleep (it failed, and must be retried soon) wakes Run, which then sleeps
+// only until the retry.
+func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
+	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
+	f := newRFJira(&c.rfClock)
+	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
+	f.add("https://app.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"}, c.Now().Add(30*rfDay))
+	if err := r.addSite("s", f, rfDecl("https://app.example/h", "project = A", IssueCreated)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if d := <-c.sleeping; d != 27*rfDay {
+		t.Fatalf("Run sleeps %v after the first sync, want 27 days", d)
+	}
+	f.failNext("list", errors.New("boom"))
+	if err := r.Sync(context.Background()); err == nil {
+		t.Fatal("Sync succeeded, want the injected failure")
+	}
+	select {
+	case d := <-c.sleeping:
+		if d < minRetry/2 || d > time.Hour {
+			t.Errorf("after the failed Sync, Run sleeps %v, want the retry's backoff", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run slept on for 27 days past the failed site's retry")
+	}
+}

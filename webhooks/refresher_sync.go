@@ -175,7 +175,7 @@ func (r *Refresher) sync(ctx context.Context, s *site) error {
 	}
 
 	r.mu.Lock()
-	s.st.next = next
+	r.setNextLocked(s, next)
 	s.st.kept = len(p.keep) + registered
 	s.st.failures = 0
 	s.st.lastErr = nil
