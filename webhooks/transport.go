@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -159,14 +160,31 @@ func clientBodyText(b []byte, n int) string {
 	return shortenText(s, n)
 }
 
-// clientRetryableError reports whether a transport error may be transient.
-// Refused redirects and certificate problems are not.
+// clientRetryableError reports whether a transport error may be transient:
+// a network failure (a net.Error such as a timeout, a refused or reset
+// connection, a DNS failure) or a connection closed mid-answer (EOF). Any
+// other error, such as one of the http.Client's own transport (an auth
+// transport whose refresh token is dead), a refused redirect or a
+// certificate problem, is final: retrying it could only fail again.
 func clientRetryableError(err error) bool {
 	if errors.Is(err, ErrForeignURL) {
 		return false
 	}
 	var certErr *tls.CertificateVerificationError
-	return !errors.As(err, &certErr)
+	if errors.As(err, &certErr) {
+		return false
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	// *url.Error, which wraps every error of http.Client.Do, is itself a
+	// net.Error: look at what it wraps.
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr)
 }
 
 // clientOrigin is u's scheme and host, lower case, with the default port
