@@ -119,7 +119,8 @@ type Refresher struct {
 	Margin time.Duration
 	// Jitter: each refresh time is moved earlier by a random duration
 	// under Jitter. Zero means DefaultRefreshJitter (but at most half of
-	// Margin); negative means no jitter.
+	// Margin); negative means no jitter. Margin plus Jitter count as at
+	// most 20 days, so that a refresh always buys time.
 	Jitter time.Duration
 	// RiskThreshold: when a site's earliest expiry is this close and the
 	// site is failing, RefresherAtRisk is raised. Zero means
@@ -543,7 +544,9 @@ func (r *Refresher) maxJitter() time.Duration {
 	case r.Jitter < 0:
 		return 0
 	case r.Jitter > 0:
-		return r.Jitter
+		// Past the cap, a refresh would be due again at once, and the
+		// site refreshed every minRetry.
+		return min(r.Jitter, maxMargin-r.margin())
 	}
 	return min(DefaultRefreshJitter, r.margin()/2)
 }

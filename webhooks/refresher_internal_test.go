@@ -977,3 +977,28 @@ func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
 		t.Fatal("Run slept on for 27 days past the failed site's retry")
 	}
 }
+
+// A Jitter too large for the webhooks' lifetime is capped: with it a
+// refresh would be due again at once, and a site refreshed every 30
+// seconds.
+func TestHugeJitterIsCapped(t *testing.T) {
+	c := newRFClock()
+	f := newRFJira(c)
+	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: 365 * rfDay}
+	d := rfDecl("https://app.example/h", "project = A", IssueCreated)
+	f.add(d.URL, d.Details, c.Now().Add(2*rfDay)) // due for a refresh
+	if err := r.addSite("s", f, d); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if err := r.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if next := r.Stats().NextDue; next.Sub(c.Now()) < 10*rfDay {
+			t.Fatalf("next sync due %v after a refresh, want at least 10 days", next.Sub(c.Now()))
+		}
+	}
+	if n := f.count("refresh"); n != 1 {
+		t.Errorf("%d refresh calls in 20 syncs at one moment, want 1", n)
+	}
+}
