@@ -163,4 +163,19 @@ func (s *MemoryStore) compact() {
 		s.queue = s.queue[:n]
 		s.head = 0
 	}
+	// Released reservations and replaced entries leave stale records that
+	// eviction only drops once they reach the head, which a long-lived
+	// entry can block for the whole TTL. When they outnumber the entries,
+	// drop them all; the threshold keeps this O(1) amortised.
+	if len(s.queue)-s.head > 4*len(s.entries)+64 {
+		kept := s.queue[:0]
+		for _, q := range s.queue[s.head:] {
+			if e, ok := s.entries[q.key]; ok && e.expires.Equal(q.expires) {
+				kept = append(kept, q)
+			}
+		}
+		clear(s.queue[len(kept):])
+		s.queue = kept
+		s.head = 0
+	}
 }

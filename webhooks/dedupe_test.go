@@ -106,3 +106,31 @@ func TestMemoryStoreBounded(t *testing.T) {
 		t.Errorf("%d entries after the TTL, want 1", n)
 	}
 }
+
+// TestMemoryStoreQueueBoundedUnderReleases checks that deliveries whose
+// callbacks fail (reserved, then released) do not pile up records behind a
+// long-lived handled entry: the store's memory stays bounded by its entries,
+// not by the number of failed attempts within the TTL.
+func TestMemoryStoreQueueBoundedUnderReleases(t *testing.T) {
+	ctx := context.Background()
+	const max = 100
+	s, clock := newTestStore(time.Hour, max)
+	if err := s.Reserve(ctx, "", "handled"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Commit(ctx, "", "handled")
+	for i := range 100 * max {
+		id := fmt.Sprint(i)
+		if err := s.Reserve(ctx, "", id); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Release(ctx, "", id)
+		clock.advance(time.Millisecond)
+		if q := len(s.queue) - s.head; q > 3*max {
+			t.Fatalf("after %d failed deliveries the queue holds %d records for %d entries", i+1, q, s.Len())
+		}
+	}
+	if err := s.Reserve(ctx, "", "handled"); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("handled delivery forgotten: %v", err)
+	}
+}
