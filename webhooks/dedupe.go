@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -77,7 +78,11 @@ func NewMemoryStore(ttl time.Duration, maxEntries int) *MemoryStore {
 	return &MemoryStore{ttl: ttl, max: maxEntries, now: time.Now, entries: make(map[string]memEntry)}
 }
 
-func dedupeKey(tenant, id string) string { return tenant + "\x00" + id }
+// dedupeKey joins tenant and id unambiguously: the tenant's length comes
+// first, so no other pair gives the same key whatever bytes they hold.
+func dedupeKey(tenant, id string) string {
+	return strconv.Itoa(len(tenant)) + ":" + tenant + id
+}
 
 // Reserve implements DedupeStore.
 func (s *MemoryStore) Reserve(_ context.Context, tenant, id string) error {

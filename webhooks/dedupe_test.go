@@ -134,3 +134,17 @@ func TestMemoryStoreQueueBoundedUnderReleases(t *testing.T) {
 		t.Errorf("handled delivery forgotten: %v", err)
 	}
 }
+
+// TestMemoryStoreKeysUnambiguous checks that a tenant and an id are never
+// confused with another pair that concatenates to the same bytes.
+func TestMemoryStoreKeysUnambiguous(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(time.Hour, 10)
+	if err := s.Reserve(ctx, "a\x00b", "c"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Commit(ctx, "a\x00b", "c")
+	if err := s.Reserve(ctx, "a", "b\x00c"); err != nil {
+		t.Errorf("another tenant's delivery taken for a duplicate: %v", err)
+	}
+}
