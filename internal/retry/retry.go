@@ -29,9 +29,13 @@ const (
 
 // Policy says how often and how long to retry.
 type Policy struct {
-	Max  int           // retries after the first attempt; 0 disables retrying
-	Base time.Duration // first backoff
-	Cap  time.Duration // longest backoff
+	// Max is the number of retries after the first attempt; 0 disables
+	// retrying.
+	Max int
+	// Base is the first backoff, before jitter.
+	Base time.Duration
+	// Cap is the longest backoff, before jitter.
+	Cap time.Duration
 
 	// Sleep waits for d or until ctx is done, whichever is first, and
 	// then returns ctx.Err(). Nil means [Sleep]. Tests replace it.
@@ -71,9 +75,12 @@ func (p Policy) Backoff(attempt int) time.Duration {
 	}
 	d := base
 	for i := 0; i < attempt && d < limit; i++ {
+		if d > limit/2 {
+			d = limit // doubling would pass the cap, or overflow
+			break
+		}
 		d *= 2
 	}
-	d = min(d, limit)
 	half := d / 2
 	if half <= 0 {
 		return d

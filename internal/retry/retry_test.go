@@ -78,3 +78,14 @@ func TestSleepStopsOnCancel(t *testing.T) {
 		t.Errorf("Sleep(1ms) = %v", err)
 	}
 }
+
+// TestBackoffHugeCap: doubling toward a cap near the largest Duration must
+// not overflow into a negative (no) wait.
+func TestBackoffHugeCap(t *testing.T) {
+	p := Policy{Base: time.Second, Cap: time.Duration(1<<63 - 1)}
+	for attempt := range 80 {
+		if d := p.Backoff(attempt); d <= 0 {
+			t.Fatalf("Backoff(%d) = %v, want > 0", attempt, d)
+		}
+	}
+}
