@@ -69,12 +69,13 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
-	if y := t.Year(); y < 0 || y > 9999 {
+	u := t.UTC() // the year checked is the year written
+	if y := u.Year(); y < 0 || y > 9999 {
 		return nil, errors.New("jiratime: year outside [0,9999]")
 	}
 	b := make([]byte, 0, len(Layout)+2)
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, Layout)
+	b = u.AppendFormat(b, Layout)
 	return append(b, '"'), nil
 }
 

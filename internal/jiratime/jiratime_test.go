@@ -65,3 +65,22 @@ func FuzzUnmarshal(f *testing.F) {
 		_ = v.UnmarshalJSON(b)
 	})
 }
+
+// TestMarshalYearRangeInUTC: the year checked is the year written, that of
+// the UTC time, so that no five-digit or negative year is ever encoded.
+func TestMarshalYearRangeInUTC(t *testing.T) {
+	east := time.FixedZone("east", 5*3600)
+	west := time.FixedZone("west", -5*3600)
+	for _, tm := range []time.Time{
+		time.Date(9999, 12, 31, 23, 0, 0, 0, west), // 10000-01-01 in UTC
+		time.Date(0, 1, 1, 1, 0, 0, 0, east),       // year -1 in UTC
+	} {
+		if b, err := json.Marshal(Time{tm}); err == nil {
+			t.Errorf("Marshal(%v) = %s, want an error", tm, b)
+		}
+	}
+	ok := time.Date(10000, 1, 1, 1, 0, 0, 0, east) // 9999-12-31 in UTC
+	if b, err := json.Marshal(Time{ok}); err != nil || string(b) != `"9999-12-31T20:00:00.000+0000"` {
+		t.Errorf("Marshal(%v) = %s, %v", ok, b, err)
+	}
+}
