@@ -450,7 +450,8 @@ func renderSprint(base string, s Sprint, now time.Time) map[string]any {
 	return m
 }
 
-func renderVersion(base string, v Version) map[string]any {
+// renderVersion renders v as of now, the event's time.
+func renderVersion(base string, v Version, now time.Time) map[string]any {
 	if v.ID == "" {
 		v.ID = "10000"
 	}
@@ -467,7 +468,7 @@ func renderVersion(base string, v Version) map[string]any {
 	if !v.ReleaseDate.IsZero() {
 		m["releaseDate"] = v.ReleaseDate.Format("2006-01-02")
 		m["userReleaseDate"] = v.ReleaseDate.Format("02/Jan/06")
-		m["overdue"] = !v.Released && v.ReleaseDate.Before(time.Now())
+		m["overdue"] = !v.Released && v.ReleaseDate.Before(now)
 	}
 	return m
 }
@@ -549,9 +550,9 @@ func (e *Event) render(base string, now time.Time) map[string]any {
 				body["oldValue"] = renderSprint(base, *e.OldSprint, ts)
 			}
 		case e.Version != nil:
-			body["version"] = renderVersion(base, *e.Version)
+			body["version"] = renderVersion(base, *e.Version, ts)
 			if e.MergedTo != nil {
-				body["mergedTo"] = renderVersion(base, *e.MergedTo)
+				body["mergedTo"] = renderVersion(base, *e.MergedTo, ts)
 			}
 		case e.PropertyKey != "":
 			body["property"] = map[string]any{"key": e.PropertyKey, "value": e.PropertyValue}

@@ -164,6 +164,16 @@ func TestPayloads(t *testing.T) {
 	if v := m["version"].(map[string]any); v["released"] != true || v["releaseDate"] != "2026-02-03" || v["projectId"] != float64(10000) {
 		t.Errorf("version callback %v", m)
 	}
+	// overdue follows the server's clock, not the wall clock.
+	for _, c := range []struct {
+		release time.Time
+		want    bool
+	}{{at.Add(24 * time.Hour), false}, {at.Add(-24 * time.Hour), true}} {
+		m = body(jiratest.VersionEvent("jira:version_released", jiratest.Version{Name: "3.1", ReleaseDate: c.release}))
+		if v := m["version"].(map[string]any); v["overdue"] != c.want {
+			t.Errorf("unreleased version due %v at %v: overdue = %v, want %v", c.release, at, v["overdue"], c.want)
+		}
+	}
 	// A custom body, sent as given plus the envelope.
 	m = body(jiratest.NewEvent("jira:issue_created", map[string]any{"issue": map[string]any{"key": "CUSTOM-1"}}))
 	if m["issue"].(map[string]any)["key"] != "CUSTOM-1" {
