@@ -36,13 +36,23 @@ func (r Registration) OK() bool { return r.ID != 0 }
 // Webhook is a dynamic webhook registered by the calling app, as
 // [Client.List] returns it.
 type Webhook struct {
-	ID  int64
-	URL string // where Jira sends deliveries; absent in some Jira answers
+	// ID is Jira's identifier of the webhook, to pass to [Client.Refresh]
+	// and [Client.Delete].
+	ID int64
+	// URL is where Jira sends deliveries; empty when Jira's answer leaves
+	// it out, as some do.
+	URL string
 	// Events are the events that trigger the webhook, including names this
 	// package has no constant for.
-	Events                  []EventName
-	JQLFilter               string
-	FieldIDsFilter          []string
+	Events []EventName
+	// JQLFilter is the JQL filter choosing the issues the webhook fires
+	// for, as registered (see [Details.JQLFilter]).
+	JQLFilter string
+	// FieldIDsFilter, if not empty, limits jira:issue_updated to changes
+	// of these fields.
+	FieldIDsFilter []string
+	// IssuePropertyKeysFilter, if not empty, limits issue_property_set and
+	// issue_property_deleted to these property keys.
 	IssuePropertyKeysFilter []string
 	// ExpirationDate (in UTC) is when Jira deletes the webhook unless it is
 	// refreshed first (30 days after registration or the last refresh).
