@@ -3,7 +3,10 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -155,6 +158,11 @@ func TestHandlerRejects(t *testing.T) {
 		}, status: 401, err: ErrInvalidSignature},
 		{name: "sha1 method refused", v: hub, prep: func(r *http.Request) {
 			r.Header.Set("X-Hub-Signature", "sha1="+strings.TrimPrefix(jwtsign.HubSignature(testSecret, body), "sha256="))
+		}, status: 401, err: ErrInvalidSignature},
+		{name: "sha512 method refused", v: hub, prep: func(r *http.Request) {
+			m := hmac.New(sha512.New, testSecret)
+			m.Write(body)
+			r.Header.Set("X-Hub-Signature", "sha512="+hex.EncodeToString(m.Sum(nil)))
 		}, status: 401, err: ErrInvalidSignature},
 		{name: "signature not hex", v: hub, prep: func(r *http.Request) { r.Header.Set("X-Hub-Signature", "sha256=zz") }, status: 401, err: ErrInvalidSignature},
 		{name: "wrong secret", v: HubSignature([]byte("another secret")), prep: good, status: 401, err: ErrInvalidSignature},

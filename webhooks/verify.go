@@ -3,11 +3,9 @@ package webhooks
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"net/http"
 	"strings"
 	"time"
@@ -47,8 +45,8 @@ func HubSignature(secret []byte) Verifier {
 // HubSignatures is HubSignature for several secrets, any of which may have
 // signed the body: pass the new and the old secret while a webhook's secret
 // is being rotated. Empty secrets are ignored; with none left every delivery
-// fails with ErrVerifierUnavailable. The "sha256" method is what Jira sends;
-// "sha512" is accepted too, anything else is refused.
+// fails with ErrVerifierUnavailable. Only the "sha256" method, the one Jira
+// sends, is accepted.
 func HubSignatures(secrets ...[]byte) Verifier {
 	v := &hubVerifier{}
 	for _, s := range secrets {
@@ -76,22 +74,16 @@ func (v *hubVerifier) Verify(r *http.Request, body []byte) error {
 	if !ok {
 		return fmt.Errorf("%w: X-Hub-Signature is not method=hex", ErrInvalidSignature)
 	}
-	var newHash func() hash.Hash
-	switch strings.ToLower(method) {
-	case "sha256":
-		newHash = sha256.New
-	case "sha512":
-		newHash = sha512.New
-	default:
+	if !strings.EqualFold(method, "sha256") {
 		return fmt.Errorf("%w: unsupported signature method", ErrInvalidSignature)
 	}
 	got, err := hex.DecodeString(sig)
 	if err != nil {
 		return fmt.Errorf("%w: signature is not hex", ErrInvalidSignature)
 	}
-	var sum [sha512.Size]byte
+	var sum [sha256.Size]byte
 	for _, secret := range v.secrets {
-		m := hmac.New(newHash, secret)
+		m := hmac.New(sha256.New, secret)
 		m.Write(body)
 		// hmac.Equal takes constant time for equal lengths and reports
 		// false at once for a truncated signature, which reveals nothing.
