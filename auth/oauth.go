@@ -84,10 +84,12 @@ func AuthCodeURL(cfg *oauth2.Config, state, verifier string, opts ...oauth2.Auth
 
 // CallbackCode checks the query of a request to the OAuth callback and
 // returns its authorization code. It returns [ErrStateMismatch] when the
-// state differs from wantState, [ErrAccessDenied] when the user declined,
-// and another error when the callback reports an error or lacks a code.
+// state differs from wantState or wantState is empty (the state was lost, so
+// the callback cannot be tied to a flow this app started), [ErrAccessDenied]
+// when the user declined, and another error when the callback reports an
+// error or lacks a code.
 func CallbackCode(query url.Values, wantState string) (string, error) {
-	if subtle.ConstantTimeCompare([]byte(query.Get("state")), []byte(wantState)) != 1 {
+	if wantState == "" || subtle.ConstantTimeCompare([]byte(query.Get("state")), []byte(wantState)) != 1 {
 		return "", ErrStateMismatch
 	}
 	if e := query.Get("error"); e != "" {

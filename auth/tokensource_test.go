@@ -89,6 +89,14 @@ func TestCallbackCode(t *testing.T) {
 	if _, err := CallbackCode(url.Values{"state": {"y"}}, "y"); err == nil {
 		t.Error("no code accepted")
 	}
+	// A lost session (no state kept) must not let a callback without state
+	// through: that is a login CSRF.
+	if _, err := CallbackCode(url.Values{"code": {"c"}}, ""); !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("empty state accepted: %v", err)
+	}
+	if _, err := CallbackCode(url.Values{"state": {""}, "code": {"c"}}, ""); !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("empty state accepted: %v", err)
+	}
 	if c, err := CallbackCode(url.Values{"state": {"y"}, "code": {"c"}}, "y"); err != nil || c != "c" {
 		t.Errorf("got %q, %v", c, err)
 	}
