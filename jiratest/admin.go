@@ -32,14 +32,14 @@ type adminHook struct {
 
 // AdminWebhook is an admin webhook, for inspection.
 type AdminWebhook struct {
-	ID          int64
-	Name        string
-	URL         string
-	Events      []string
-	JQLFilter   string
-	ExcludeBody bool
-	HasSecret   bool
-	Enabled     bool
+	ID          int64    // the id Jira gave it, the last segment of its "self" link
+	Name        string   // the name given at creation
+	URL         string   // where it delivers; may hold ${issue.key} and other variables
+	Events      []string // events it is registered for; "*" means all
+	JQLFilter   string   // filters["issue-related-events-section"], "" for none
+	ExcludeBody bool     // deliveries carry no body
+	HasSecret   bool     // deliveries are signed with X-Hub-Signature
+	Enabled     bool     // false: it delivers nothing
 }
 
 // AdminWebhooks returns the admin webhooks in id order.

@@ -29,15 +29,15 @@ type hook struct {
 
 // Webhook is a registered dynamic webhook, for inspection.
 type Webhook struct {
-	ID                      int64
-	App                     string // the owning app's name
-	URL                     string
-	Events                  []string
-	JQLFilter               string
-	FieldIDsFilter          []string
-	IssuePropertyKeysFilter []string
-	Created                 time.Time
-	ExpirationDate          time.Time
+	ID                      int64     // the id Jira answered at registration
+	App                     string    // the owning app's name
+	URL                     string    // where it delivers, the app's one URL
+	Events                  []string  // events it is registered for
+	JQLFilter               string    // the jqlFilter as registered
+	FieldIDsFilter          []string  // fieldIdsFilter, nil for none
+	IssuePropertyKeysFilter []string  // issuePropertyKeysFilter, nil for none
+	Created                 time.Time // registration, by the server's clock
+	ExpirationDate          time.Time // Lifetime after registration or the last refresh
 }
 
 func (h *hook) public() Webhook {
@@ -441,11 +441,11 @@ func (s *Server) handleFailed(w http.ResponseWriter, r *http.Request, app *App, 
 // FailedDelivery is a delivery Jira gave up on, as GET /webhook/failed
 // lists it.
 type FailedDelivery struct {
-	ID          string // the X-Atlassian-Webhook-Identifier of the delivery
-	App         string
-	URL         string
-	Body        string
-	FailureTime time.Time
+	ID          string    // the X-Atlassian-Webhook-Identifier of the delivery
+	App         string    // the receiving app's name
+	URL         string    // where the delivery was sent
+	Body        string    // the callback body
+	FailureTime time.Time // when the last attempt failed, to the millisecond
 }
 
 // Failed returns the failed deliveries of app (all apps if nil) that Jira

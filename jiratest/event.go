@@ -42,7 +42,7 @@ type Event struct {
 	// issue_property_set and issue_property_deleted; the key is checked
 	// against a webhook's issuePropertyKeysFilter.
 	PropertyKey   string
-	PropertyValue any
+	PropertyValue any // any JSON value
 	// Body, when not nil, is the whole callback body instead of one built
 	// from the fields above (timestamp and webhookEvent are still set when
 	// missing, and matchedWebhookIds always).
@@ -68,17 +68,17 @@ type Project struct {
 
 // Issue is a Jira issue. Empty fields get realistic defaults.
 type Issue struct {
-	ID          string  // default derived from the key number, 10000 + n
-	Key         string  // default "PRJ-1"
-	Project     Project // see Project
-	Type        string  // issuetype name, default "Task"
-	Status      string  // status name, default "To Do"
-	Summary     string  // default "Summary of <key>"
-	Description string
-	Priority    string // default "Medium"
-	Assignee    *User  // nil: unassigned
-	Reporter    *User  // nil: the default user
-	Labels      []string
+	ID          string    // default derived from the key number, 10000 + n
+	Key         string    // default "PRJ-1"
+	Project     Project   // see Project
+	Type        string    // issuetype name, default "Task"
+	Status      string    // status name, default "To Do"
+	Summary     string    // default "Summary of <key>"
+	Description string    // omitted (null) when empty
+	Priority    string    // default "Medium"
+	Assignee    *User     // nil: unassigned
+	Reporter    *User     // nil: the default user
+	Labels      []string  // nil: none
 	Created     time.Time // zero: the event time minus one hour
 	Updated     time.Time // zero: the event time
 	// Fields holds more fields, for example "customfield_10029"; they are
@@ -91,59 +91,59 @@ type Issue struct {
 
 // Changelog is the changelog of an issue update.
 type Changelog struct {
-	ID    string // default: a fresh number
-	Items []ChangeItem
+	ID    string       // default: a fresh number
+	Items []ChangeItem // the changed fields, in order
 }
 
 // ChangeItem is one changed field.
 type ChangeItem struct {
-	Field      string // field name, e.g. "summary"
-	FieldID    string // default: Field
-	FieldType  string // default "jira", or "custom" for customfield_ ids
-	From, To   *string
-	FromString string
-	ToString   string
+	Field      string  // field name, e.g. "summary"
+	FieldID    string  // default: Field
+	FieldType  string  // default "jira", or "custom" for customfield_ ids
+	From, To   *string // raw old and new values (ids); nil renders null
+	FromString string  // old value as shown to people
+	ToString   string  // new value as shown to people
 }
 
 // Comment is an issue comment.
 type Comment struct {
-	ID      string // default: a fresh number
-	Body    string
-	Author  *User // default: the event's user
-	Created time.Time
-	Updated time.Time
+	ID      string    // default: a fresh number
+	Body    string    // the comment's text
+	Author  *User     // default: the event's user
+	Created time.Time // zero: Updated
+	Updated time.Time // zero: the event time
 }
 
 // Worklog is a worklog entry.
 type Worklog struct {
-	ID               string // default: a fresh number
-	Comment          string
-	Author           *User
-	TimeSpentSeconds int // default 3600
-	Started          time.Time
+	ID               string    // default: a fresh number
+	Comment          string    // the worklog's comment
+	Author           *User     // default: the event's user
+	TimeSpentSeconds int       // default 3600
+	Started          time.Time // zero: the event time minus the time spent
 }
 
 // Sprint is a Jira Software sprint.
 type Sprint struct {
-	ID            int64  // default 1
-	Name          string // default "Sprint <id>"
-	State         string // "future", "active" (default) or "closed"
-	Goal          string
-	OriginBoardID int64 // default 1
-	StartDate     time.Time
-	EndDate       time.Time
-	CompleteDate  time.Time
+	ID            int64     // default 1
+	Name          string    // default "Sprint <id>"
+	State         string    // "future", "active" (default) or "closed"
+	Goal          string    // "" renders an empty goal
+	OriginBoardID int64     // default 1
+	StartDate     time.Time // zero: omitted
+	EndDate       time.Time // zero: omitted
+	CompleteDate  time.Time // zero: omitted
 }
 
 // Version is a project version.
 type Version struct {
-	ID          string // default "10000"
-	Name        string // default "1.0"
-	Description string
-	ProjectID   int64 // default 10000
-	Released    bool
-	Archived    bool
-	ReleaseDate time.Time
+	ID          string    // default "10000"
+	Name        string    // default "1.0"
+	Description string    // "" renders an empty description
+	ProjectID   int64     // default 10000
+	Released    bool      // the version is released
+	Archived    bool      // the version is archived
+	ReleaseDate time.Time // zero: omitted, with userReleaseDate and overdue
 }
 
 var seq atomic.Int64

@@ -63,6 +63,7 @@ func (k FaultKind) String() string {
 // Fault is one injected failure. The request it hits changes nothing on
 // the server (except for Slow, which then answers normally).
 type Fault struct {
+	// Kind is how the call fails.
 	Kind FaultKind
 	// RetryAfter is the Retry-After of RateLimited (default 1 second) and
 	// Unavailable (none by default), rounded up to whole seconds.

@@ -239,13 +239,13 @@ func (s *Server) Close() {
 // Request is one API request the server received, for inspection.
 type Request struct {
 	Time   time.Time // fake time of arrival
-	Method string
-	Path   string
-	Query  string // raw query
-	App    string // name of the calling app, "" if none
-	User   string // email of a basic-auth user, "" if none
-	Status int    // status answered; 0 for a dropped connection
-	Fault  FaultKind
+	Method string    // HTTP method
+	Path   string    // URL path, for example "/rest/api/3/webhook"
+	Query  string    // raw query
+	App    string    // name of the calling app, "" if none
+	User   string    // email of a basic-auth user, "" if none
+	Status int       // status answered; 0 for a dropped connection
+	Fault  FaultKind // the injected fault, NoFault for a normal answer
 }
 
 // Requests returns the API requests received so far, oldest first.

@@ -74,7 +74,9 @@ var ErrRefresherRunning = errors.New("webhooks: refresher is already running")
 // filter; the order of events and filters does not matter, nor does
 // whitespace around the JQL.
 type Declaration struct {
-	URL     string
+	// URL is where Jira delivers: the app's one webhook URL on the site.
+	URL string
+	// Details are the events and filters of the webhook.
 	Details Details
 }
 

@@ -398,16 +398,16 @@ func (k RefresherEventKind) String() string {
 // RefresherEvent is something a Refresher did or found. Which fields are
 // set depends on Kind; see the kinds.
 type RefresherEvent struct {
-	Kind        RefresherEventKind
-	Site        string       // the name given to AddSite
-	Time        time.Time    // by the Refresher's clock
-	IDs         []int64      // the webhooks concerned
-	Declaration *Declaration // for Registered, Refused, Lost
-	Errors      []string     // for Refused: Jira's reasons
-	Expiry      time.Time    // for Refreshed: the new expiry; AtRisk: the earliest
-	Err         error        // for Failed and AtRisk: the failure
-	Retry       time.Time    // for Failed: the next attempt
-	Failures    int          // for Failed: consecutive failures so far
+	Kind        RefresherEventKind // what happened; says which fields are set
+	Site        string             // the name given to AddSite
+	Time        time.Time          // by the Refresher's clock
+	IDs         []int64            // the webhooks concerned
+	Declaration *Declaration       // for Registered, Refused, Lost
+	Errors      []string           // for Refused: Jira's reasons
+	Expiry      time.Time          // for Refreshed: the new expiry; AtRisk: the earliest
+	Err         error              // for Failed and AtRisk: the failure
+	Retry       time.Time          // for Failed: the next attempt
+	Failures    int                // for Failed: consecutive failures so far
 }
 
 // emit sends e to OnEvent and to the logger.
@@ -469,6 +469,7 @@ type RefresherStats struct {
 
 // SiteStats is the state of one site in a Refresher.
 type SiteStats struct {
+	// Name is the name given to AddSite.
 	Name string
 	// Webhooks kept alive, as of the last successful sync, including
 	// those it registered.
@@ -480,9 +481,10 @@ type SiteStats struct {
 	NextDue time.Time
 	// LastSync is when the last successful sync ended.
 	LastSync time.Time
-	// Failures is the number of consecutive failed syncs; LastError the
-	// latest one's error, nil after a success.
-	Failures  int
+	// Failures is the number of consecutive failed syncs.
+	Failures int
+	// LastError is the error of the latest failed sync, nil after a
+	// success.
 	LastError error
 	// AtRisk tells whether RefresherAtRisk was raised and not yet cleared.
 	AtRisk bool
