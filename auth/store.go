@@ -252,13 +252,14 @@ func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
 }
 
 // fileName maps a key to a file name that cannot leave the directory or
-// collide with another key: letters, digits, '-' and '_' stay, every other
-// byte becomes %XX.
+// collide with another key, also on a file system that ignores case (macOS,
+// Windows): lower-case letters, digits, '-' and '_' stay, every other byte,
+// upper-case letters included, becomes %XX.
 func fileName(key string) string {
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", c)

@@ -5,19 +5,31 @@ import (
 	"testing"
 )
 
-// FuzzFileName: distinct keys get distinct file names, and no name can
-// leave the store's directory.
+// FuzzFileName: distinct keys get distinct file names, also to a file system
+// that ignores case, and no name can leave the store's directory.
 func FuzzFileName(f *testing.F) {
 	for _, k := range []string{"", ".", "..", "a/b", `a\b`, "é", "%41", "A", "a"} {
 		f.Add(k, "A")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		na, nb := fileName(a), fileName(b)
-		if (na == nb) != (a == b) {
+		// Distinct even where the file system ignores case (macOS, Windows).
+		if strings.EqualFold(na, nb) != (a == b) {
 			t.Fatalf("fileName(%q) = %q, fileName(%q) = %q", a, na, b, nb)
 		}
 		if strings.ContainsAny(na, `/\:`) || na == "." || na == ".." || strings.HasPrefix(na, ".tmp-") {
 			t.Fatalf("fileName(%q) = %q", a, na)
 		}
 	})
+}
+
+// TestFileNameIgnoresNoCase: keys that differ only in case get files that
+// differ in more than case, so that they do not overwrite each other's
+// tokens on a case-insensitive file system.
+func TestFileNameIgnoresNoCase(t *testing.T) {
+	for _, k := range [][2]string{{"a", "A"}, {"site-A", "site-a"}, {"%4a", "%4A"}} {
+		if a, b := fileName(k[0]), fileName(k[1]); strings.EqualFold(a, b) {
+			t.Errorf("fileName(%q) = %q and fileName(%q) = %q are one file where case is ignored", k[0], a, k[1], b)
+		}
+	}
 }
