@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -254,7 +256,10 @@ func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
 // fileName maps a key to a file name that cannot leave the directory or
 // collide with another key, also on a file system that ignores case (macOS,
 // Windows): lower-case letters, digits, '-' and '_' stay, every other byte,
-// upper-case letters included, becomes %XX.
+// upper-case letters included, becomes %XX. A name that would exceed
+// maxNameLen keeps its first bytes for the reader and ends in "~" and the
+// hex SHA-256 of the key instead ("~" is escaped everywhere else), as file
+// systems limit names to 255 bytes.
 func fileName(key string) string {
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
@@ -265,8 +270,17 @@ func fileName(key string) string {
 			fmt.Fprintf(&b, "%%%02X", c)
 		}
 	}
-	return b.String() + ".json"
+	name := b.String()
+	if len(name) > maxNameLen {
+		sum := sha256.Sum256([]byte(key))
+		name = name[:maxNameLen-1-2*len(sum)] + "~" + hex.EncodeToString(sum[:])
+	}
+	return name + ".json"
 }
+
+// maxNameLen bounds a key's file name before ".json", leaving room for the
+// ".tmp-" prefix and random suffix of the temporary file Save writes.
+const maxNameLen = 200
 
 // stripped copies the fields of tok that a store keeps.
 func stripped(tok *oauth2.Token) oauth2.Token {

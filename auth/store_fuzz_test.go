@@ -1,8 +1,12 @@
 package auth
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 )
 
 // FuzzFileName: distinct keys get distinct file names, also to a file system
@@ -30,6 +34,28 @@ func TestFileNameIgnoresNoCase(t *testing.T) {
 	for _, k := range [][2]string{{"a", "A"}, {"site-A", "site-a"}, {"%4a", "%4A"}} {
 		if a, b := fileName(k[0]), fileName(k[1]); strings.EqualFold(a, b) {
 			t.Errorf("fileName(%q) = %q and fileName(%q) = %q are one file where case is ignored", k[0], a, k[1], b)
+		}
+	}
+}
+
+// TestFileStoreLongKey: a key whose escaped form exceeds file systems' name
+// limit (255 bytes) is still stored, and distinct long keys stay apart.
+func TestFileStoreLongKey(t *testing.T) {
+	fs, err := NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	long := strings.Repeat("https://example.atlassian.net/", 10)
+	keys := []string{long + "1", long + "2"}
+	for i, k := range keys {
+		if err := fs.Save(ctx, k, &oauth2.Token{AccessToken: fmt.Sprint("at", i)}); err != nil {
+			t.Fatalf("Save of a %d-byte key: %v", len(k), err)
+		}
+	}
+	for i, k := range keys {
+		if tok, err := fs.Load(ctx, k); err != nil || tok.AccessToken != fmt.Sprint("at", i) {
+			t.Fatalf("Load = %v, %v", tok, err)
 		}
 	}
 }
