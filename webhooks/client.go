@@ -49,8 +49,9 @@ type Client struct {
 // NewClient returns a Client for the Jira site at baseURL: the site URL
 // (https://your-domain.atlassian.net) or, for OAuth 2.0 apps, the API
 // gateway URL (https://api.atlassian.com/ex/jira/{cloudId}). A path in
-// baseURL is kept; a query, a fragment, credentials, or a path into the REST
-// API (/rest/...) are errors.
+// baseURL is kept; a query, a fragment, credentials, a path into the REST
+// API (/rest/...), or plain http:// to an Atlassian host are errors (http://
+// serves local test servers such as jiratest).
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	cfg := clientConfig{apiVersion: 3, userAgent: DefaultUserAgent, retry: retry.Default()}
 	for _, opt := range opts {
@@ -75,6 +76,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, errors.New("webhooks: base URL carries credentials; put authentication in the http.Client's transport (WithHTTPClient)")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, fmt.Errorf("webhooks: base URL %q has a query or fragment", baseURL)
+	case u.Scheme == "http" && atlassianHost(u.Hostname()):
+		// Jira Cloud answers only https; the first request would carry the
+		// credentials in clear before any redirect could help.
+		return nil, fmt.Errorf("webhooks: base URL %q: Atlassian's hosts need https://", baseURL)
 	}
 	basePath := strings.TrimRight(u.EscapedPath(), "/")
 	if strings.Contains(basePath+"/", "/rest/") {
@@ -107,6 +112,18 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 }
 
 var errNilClient = errors.New("webhooks: nil *Client")
+
+// atlassianHost reports whether host is under atlassian.net or
+// atlassian.com, where Jira Cloud and its API gateway live.
+func atlassianHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range []string{"atlassian.net", "atlassian.com"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
+}
 
 // Register registers webhooks that send deliveries to url (Jira allows an
 // app one URL; a Connect app's must be under its base URL). It returns one

@@ -447,6 +447,12 @@ func TestNewClient(t *testing.T) {
 		{"", nil, ""},
 		{"x.atlassian.net", nil, ""},
 		{"ftp://x.atlassian.net", nil, ""},
+		// Atlassian's hosts answer only https: plain http would send the
+		// credentials in clear before any redirect.
+		{"http://x.atlassian.net", nil, ""},
+		{"HTTP://X.Atlassian.NET.", nil, ""},
+		{"http://api.atlassian.com/ex/jira/abc-123", nil, ""},
+		{"http://x.atlassian.net:80/", nil, ""},
 		{"https://", nil, ""},
 		{"https://user:token@x.atlassian.net", nil, ""},
 		{"https://x.atlassian.net?a=b", nil, ""},
