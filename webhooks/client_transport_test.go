@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // errTransport fails every request with err and counts them.
@@ -57,5 +58,37 @@ func TestClientRetriesOnlyTransientTransportErrors(t *testing.T) {
 				t.Errorf("%d attempts, %d waits; want %d attempts", tr.n, len(s.got()), tc.attempts)
 			}
 		})
+	}
+}
+
+// TestClientCanceledWaitKeepsTheCause: when the caller's context ends while
+// the Client waits to retry, the error says both: the context's end and the
+// answer that made it wait.
+func TestClientCanceledWaitKeepsTheCause(t *testing.T) {
+	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Retry-After", "30")
+		ctReply(w, 429, `{"errorMessages":["Rate limit exceeded"]}`)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sleep := func(ctx context.Context, d time.Duration) error {
+		cancel()
+		return ctx.Err()
+	}
+	c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(sleep))
+	_, err := c.Refresh(ctx, 1)
+	var e *APIError
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRateLimited) || !errors.As(err, &e) || e.RetryAfter != 30*time.Second {
+		t.Errorf("err = %v, want context.Canceled and the 429 APIError", err)
+	}
+
+	// A network failure is kept the same way.
+	tr := &errTransport{err: io.ErrUnexpectedEOF}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	c = ctClient(t, "https://x.atlassian.net", WithHTTPClient(&http.Client{Transport: tr}),
+		withSleep(func(ctx context.Context, d time.Duration) error { cancel2(); return ctx.Err() }))
+	if err := c.Delete(ctx2, 1); !errors.Is(err, context.Canceled) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("err = %v, want context.Canceled and the unexpected EOF", err)
 	}
 }

@@ -64,7 +64,7 @@ func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, i
 				return err
 			}
 		} else if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			err := c.decode(resp, req, out)
+			err = c.decode(resp, req, out)
 			if err == nil || ctx.Err() != nil || !canRetry || errors.Is(err, ErrUnexpectedResponse) {
 				return err
 			}
@@ -77,12 +77,15 @@ func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, i
 			if _, ok := c.retry.RetryAfter(resp.Header); ok {
 				wait = apiErr.RetryAfter
 			}
+			err = apiErr
 		}
 		if wait < 0 {
 			wait = c.retry.Backoff(attempt)
 		}
-		if err := c.retry.Wait(ctx, wait); err != nil {
-			return err
+		if werr := c.retry.Wait(ctx, wait); werr != nil {
+			// Keep what made us wait: a caller that gave up during a
+			// rate-limit wait can still tell it was rate limited.
+			return fmt.Errorf("%w (while waiting to retry after: %w)", werr, err)
 		}
 	}
 }
