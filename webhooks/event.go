@@ -36,28 +36,46 @@ type Event struct {
 	// by Handler and zero after a bare ParseEvent.
 	Delivery Delivery
 
-	User       *User       // the user who caused the event, or the user of user_* events
-	Issue      *Issue      // jira:issue_*, comment_*, issue_property_*, jira:worklog_updated
-	Changelog  *Changelog  // jira:issue_updated (and some jira:worklog_updated)
-	Comment    *Comment    // comment_*, and issue events with a comment
-	Worklog    *Worklog    // worklog_*
-	Attachment *Attachment // attachment_*
-	IssueLink  *IssueLink  // issuelink_*
-	Sprint     *Sprint     // sprint_*
+	// User is "user": who caused the event, or the user a user_* event is
+	// about.
+	User *User
+	// Issue is "issue", in jira:issue_*, comment_*, issue_property_* and
+	// jira:worklog_updated events.
+	Issue *Issue
+	// Changelog is "changelog", in jira:issue_updated (and some
+	// jira:worklog_updated) events.
+	Changelog *Changelog
+	// Comment is "comment", in comment_* events and in issue events that
+	// added a comment.
+	Comment *Comment
+	// Worklog is "worklog", in worklog_* events.
+	Worklog *Worklog
+	// Attachment is "attachment", in attachment_* events.
+	Attachment *Attachment
+	// IssueLink is "issueLink", in issuelink_* events.
+	IssueLink *IssueLink
+	// Sprint is "sprint", in sprint_* events.
+	Sprint *Sprint
 	// OldSprint is the sprint before the change ("oldValue") in
 	// sprint_updated events.
 	OldSprint *Sprint
-	Board     *Board // board_*
+	// Board is "board", in board_* events.
+	Board *Board
 	// BoardConfiguration is the "configuration" object of
 	// board_configuration_changed, undecoded.
 	BoardConfiguration json.RawMessage
-	Version            *Version // jira:version_*
+	// Version is "version", in jira:version_* events.
+	Version *Version
 	// MergedTo is the version another one was merged into: a
 	// jira:version_deleted event with MergedTo set is a merge.
 	MergedTo *Version
-	Project  *Project  // project_*
-	Filter   *Filter   // filter_*
-	Property *Property // issue_property_* (with Issue) and option_* events
+	// Project is "project", in project_* events.
+	Project *Project
+	// Filter is "filter", in filter_* events.
+	Filter *Filter
+	// Property is "property": the entity property of issue_property_*
+	// events (with Issue) or the option of option_* events.
+	Property *Property
 }
 
 // IsMerge reports whether e is a version merge: Jira sends a merge as

@@ -17,25 +17,49 @@ var ErrFieldNotFound = errors.New("webhooks: issue field not found")
 // into the typed fields below; every field, custom fields included, stays
 // available undecoded by id through Field, Decode and All, so nothing Jira
 // sent is lost and custom fields cost nothing until they are asked for.
+//
+// A typed field is zero when Jira did not send it, sent null, or sent a
+// value of another shape; Field still returns what was sent.
 type IssueFields struct {
-	Summary        string
-	Description    RichText // a string (API v2), an ADF document (API v3), or absent
-	IssueType      *IssueType
-	Project        *Project
-	Status         *Status
-	Priority       *Priority
-	Resolution     *Resolution
-	Assignee       *User
-	Reporter       *User
-	Creator        *User
-	Labels         []string
-	Components     []Component
-	FixVersions    []Version
-	Parent         *Issue // the parent issue, with a few fields, for subtasks and child issues
-	Created        time.Time
-	Updated        time.Time
+	// Summary is the issue's title ("summary").
+	Summary string
+	// Description is "description": a wiki markup string in v2 shapes, an
+	// ADF document in v3 shapes, or zero when absent or null.
+	Description RichText
+	// IssueType is "issuetype".
+	IssueType *IssueType
+	// Project is "project".
+	Project *Project
+	// Status is "status".
+	Status *Status
+	// Priority is "priority".
+	Priority *Priority
+	// Resolution is "resolution", nil while the issue is unresolved.
+	Resolution *Resolution
+	// Assignee is "assignee", nil for an unassigned issue.
+	Assignee *User
+	// Reporter is "reporter".
+	Reporter *User
+	// Creator is "creator".
+	Creator *User
+	// Labels is "labels".
+	Labels []string
+	// Components is "components".
+	Components []Component
+	// FixVersions is "fixVersions".
+	FixVersions []Version
+	// Parent is "parent" of a sub-task or child issue: its id, key and a
+	// few fields (summary, status, priority, issue type). Parents of
+	// parents are not decoded.
+	Parent *Issue
+	// Created is "created".
+	Created time.Time
+	// Updated is "updated".
+	Updated time.Time
+	// ResolutionDate is "resolutiondate", zero while unresolved.
 	ResolutionDate time.Time
-	DueDate        time.Time
+	// DueDate is "duedate", a date without a time (midnight UTC).
+	DueDate time.Time
 
 	buf     []byte // the fields object; values alias it
 	entries []fieldEntry

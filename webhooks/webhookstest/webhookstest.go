@@ -40,6 +40,7 @@ type Signer interface {
 // Hub signs like an admin webhook registered with a secret:
 // "X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>".
 type Hub struct {
+	// Secret is the webhook's secret, as given to webhooks.HubSignature.
 	Secret []byte
 }
 
@@ -55,6 +56,8 @@ func (s Hub) Sign(r *http.Request, body []byte) error {
 // OAuth signs like a delivery to an OAuth 2.0 app: "Authorization: Bearer
 // <HS256 JWT>" signed with the client secret.
 type OAuth struct {
+	// ClientSecret is the OAuth 2.0 app's client secret, as given to
+	// webhooks.OAuthJWT.
 	ClientSecret []byte
 	// Now is the token's iat; zero means time.Now().
 	Now time.Time
@@ -78,7 +81,10 @@ func (s OAuth) Sign(r *http.Request, _ []byte) error {
 // <HS256 JWT>" with iss set to the installation's clientKey and a qsh claim
 // bound to the request's method, path and query.
 type Connect struct {
-	ClientKey    string
+	// ClientKey is the installation's clientKey, sent as the token's iss.
+	ClientKey string
+	// SharedSecret is the installation's shared secret, which the
+	// webhooks.ConnectJWT lookup returns for ClientKey.
 	SharedSecret []byte
 	// ContextPath is the path of the app's base URL, left out of the qsh
 	// (see webhooks.ConnectJWTWithContextPath).
