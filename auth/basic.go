@@ -10,7 +10,10 @@ import (
 // webhook API (/rest/webhooks/1.0/webhook) requires. The dynamic webhook
 // endpoints do not accept it: use OAuth 2.0 or Connect for those.
 type Basic struct {
-	Email    string
+	// Email is the Atlassian account's email address, the user name.
+	Email string
+	// APIToken is the account's API token, the password. It never
+	// appears in String or GoString.
 	APIToken string
 }
 
