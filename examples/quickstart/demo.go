@@ -93,19 +93,9 @@ func runDemo(ctx context.Context, w io.Writer) error {
 
 	// 2. List, two per page.
 	rep.step("List them, two per page (GET /rest/api/3/webhook)")
-	pager := client.List(&webhooks.ListOptions{MaxResults: 2})
-	var listed []int64
-	for page := 1; pager.More(); page++ {
-		hooks, err := pager.Next(ctx)
-		if err != nil {
-			return fmt.Errorf("list: %w", err)
-		}
-		var got []int64
-		for _, h := range hooks {
-			got = append(got, h.ID)
-		}
-		rep.note("page %d: %s", page, ids(got))
-		listed = append(listed, got...)
+	listed, err := listByPages(ctx, client, 2, rep)
+	if err != nil {
+		return err
 	}
 	rep.check(slices.Equal(listed, live), "%d webhooks on %d pages, every one expiring on day 30 unless refreshed", len(listed), (len(listed)+1)/2)
 

@@ -81,19 +81,9 @@ func runReal(ctx context.Context, w io.Writer, getenv func(string) string) error
 	}
 
 	rep.step("List the app's webhooks, two per page")
-	pager := client.List(&webhooks.ListOptions{MaxResults: 2})
-	var listed []int64
-	for page := 1; pager.More(); page++ {
-		hooks, err := pager.Next(ctx)
-		if err != nil {
-			return fmt.Errorf("list: %w", err)
-		}
-		var got []int64
-		for _, h := range hooks {
-			got = append(got, h.ID)
-		}
-		rep.note("page %d: %s", page, ids(got))
-		listed = append(listed, got...)
+	listed, err := listByPages(ctx, client, 2, rep)
+	if err != nil {
+		return err
 	}
 	rep.check(slices.Contains(listed, mine[0]) && slices.Contains(listed, mine[1]), "both new webhooks are listed (%d in all)", len(listed))
 

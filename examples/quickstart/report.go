@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/jirahooks/jirahooks/webhooks"
 )
 
 // report prints the demo's steps and remembers which checks failed.
@@ -57,4 +60,24 @@ func ids(list []int64) string {
 		s[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// listByPages lists the app's webhooks, size per page, noting each page's
+// IDs, and returns all the IDs.
+func listByPages(ctx context.Context, client *webhooks.Client, size int, rep *report) ([]int64, error) {
+	pager := client.List(&webhooks.ListOptions{MaxResults: size})
+	var listed []int64
+	for page := 1; pager.More(); page++ {
+		hooks, err := pager.Next(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+		var got []int64
+		for _, h := range hooks {
+			got = append(got, h.ID)
+		}
+		rep.note("page %d: %s", page, ids(got))
+		listed = append(listed, got...)
+	}
+	return listed, nil
 }
