@@ -37,6 +37,10 @@ func FuzzParseEvent(f *testing.F) {
 		`{"webhookEvent":"jira:issue_updated","changelog":{"id":1,"items":[{"from":1e3}]}}`,
 		`{"webhookEvent":"x","timestamp":-1e400}`, `[{"webhookEvent":"x"}]`, `{"webhookEvent":"\ud800"}`,
 		`{"webhookEvent":"x","sprint":{"id":"7"},"oldValue":{"id":6}}`, "{\"webhookEvent\":\"x\"\x00}",
+		// Keys match exactly, as JSON has them; encoding/json's structs would
+		// also match these case variants.
+		`{"webhookEvent":"y","WEBHOOKEVENT":"x"}`,
+		`{"webhookEvent":"y","issue":{"fields":{"a":1}},"ISSUE":{"fields":{"b":2}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -54,14 +58,24 @@ func FuzzParseEvent(f *testing.F) {
 		if !json.Valid(body) {
 			t.Fatal("accepted invalid JSON")
 		}
+		// The reference decodes into maps, not structs: struct fields would
+		// also take keys that differ in case ("WEBHOOKEVENT"), which
+		// ParseEvent rightly ignores; maps match keys exactly, the last
+		// duplicate winning, as ParseEvent does.
 		var ref struct {
-			WebhookEvent string `json:"webhookEvent"`
-			Issue        *struct {
-				Fields map[string]json.RawMessage `json:"fields"`
-			} `json:"issue"`
+			WebhookEvent string
+			Issue        *struct{ Fields map[string]json.RawMessage }
 		}
-		if err := json.Unmarshal(body, &ref); err == nil && EventName(ref.WebhookEvent) != e.Name {
-			t.Fatalf("Name = %q, encoding/json says %q", e.Name, ref.WebhookEvent)
+		var top, issue map[string]json.RawMessage
+		if json.Unmarshal(body, &top) == nil {
+			_ = json.Unmarshal(top["webhookEvent"], &ref.WebhookEvent)
+			if json.Unmarshal(top["issue"], &issue) == nil && issue != nil {
+				ref.Issue = new(struct{ Fields map[string]json.RawMessage })
+				_ = json.Unmarshal(issue["fields"], &ref.Issue.Fields)
+			}
+			if EventName(ref.WebhookEvent) != e.Name {
+				t.Fatalf("Name = %q, encoding/json says %q", e.Name, ref.WebhookEvent)
+			}
 		}
 		if e.Name == "" {
 			t.Fatal("empty name accepted")
