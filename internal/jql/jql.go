@@ -162,16 +162,8 @@ func (c *clause) eval(is Issue) bool {
 	if !c.negate {
 		return hit
 	}
-	// JQL: != and NOT IN never match an empty field unless EMPTY is listed.
-	if isEmpty {
-		for _, v := range c.values {
-			if v.empty {
-				return false
-			}
-		}
-		return false
-	}
-	return !hit
+	// JQL: != and NOT IN never match an empty field, EMPTY listed or not.
+	return !isEmpty && !hit
 }
 
 // ---- parsing ----

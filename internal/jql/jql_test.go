@@ -45,6 +45,8 @@ func TestMatch(t *testing.T) {
 		{"reporter NOT IN (x)", false},
 		{"assignee != EMPTY", true},
 		{"reporter IN (EMPTY, x)", true},
+		{"reporter NOT IN (EMPTY, x)", false}, // nor when EMPTY is listed
+		{"status NOT IN (Done, EMPTY)", true},
 		{"cf[10029] = \"Epic A\"", true},
 		{"issue.property[support].level = gold", true},
 		{"issue.property[support].level = silver", false},
