@@ -121,8 +121,8 @@ type Refresher struct {
 	Margin time.Duration
 	// Jitter: each refresh time is moved earlier by a random duration
 	// under Jitter. Zero means DefaultRefreshJitter (but at most half of
-	// Margin); negative means no jitter. Margin plus Jitter count as at
-	// most 20 days, so that a refresh always buys time.
+	// Margin); negative means no jitter. A Jitter over 20 days minus
+	// Margin counts as that, so that a refresh always buys time.
 	Jitter time.Duration
 	// RiskThreshold: when a site's earliest expiry is this close and the
 	// site is failing, RefresherAtRisk is raised. Zero means
