@@ -156,9 +156,8 @@ func ParseEvent(body []byte) (*Event, error) {
 				e.User = decodePtr[User](v)
 			}
 		case "issue":
-			if object("issue", v) {
-				e.Issue = decodePtr[Issue](v)
-			}
+			// An object was decoded above: this is null or malformed.
+			object("issue", v)
 		case "changelog":
 			if object("changelog", v) {
 				e.Changelog = decodePtr[Changelog](v)
