@@ -64,14 +64,6 @@ type keyLock struct {
 	refs int
 }
 
-// held reports whether key is locked.
-func (l *keyLocks) held(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.m[key]
-	return e != nil && len(e.ch) == 1
-}
-
 func (l *keyLocks) Lock(ctx context.Context, key string) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
