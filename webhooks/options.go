@@ -86,7 +86,8 @@ func WithBackoff(base, maxWait time.Duration) Option {
 
 // WithUserAgent sets the User-Agent header of every request, so that Jira
 // administrators can tell your app's traffic apart. The default is
-// [DefaultUserAgent].
+// [DefaultUserAgent]; an empty ua leaves the header to net/http, which sends
+// its own default.
 func WithUserAgent(ua string) Option {
 	return func(c *clientConfig) error {
 		c.userAgent = ua
