@@ -169,9 +169,15 @@ func (c *clause) eval(is Issue) bool {
 // ---- parsing ----
 
 type parser struct {
-	toks []token
-	i    int
+	toks  []token
+	i     int
+	depth int // parentheses open at the current position
 }
+
+// maxDepth bounds the nesting of parentheses, so that a hostile filter
+// cannot make the recursive parser use unbounded stack. Real filters nest a
+// few levels at most.
+const maxDepth = 64
 
 func (p *parser) done() bool  { return p.i >= len(p.toks) }
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -218,8 +224,13 @@ func (p *parser) primary() (node, error) {
 	}
 	t := p.peek()
 	if t.kind == tLParen {
+		if p.depth >= maxDepth {
+			return nil, syntaxErr("The query nests parentheses more than %d deep.", maxDepth)
+		}
 		p.i++
+		p.depth++
 		n, err := p.or()
+		p.depth--
 		if err != nil {
 			return nil, err
 		}

@@ -125,3 +125,15 @@ func FuzzParse(f *testing.F) {
 		q.Match(issue{})
 	})
 }
+
+func TestParseBoundsNesting(t *testing.T) {
+	ok := strings.Repeat("(", maxDepth) + "project = A" + strings.Repeat(")", maxDepth)
+	if _, err := Parse(ok); err != nil {
+		t.Fatalf("%d levels: %v", maxDepth, err)
+	}
+	deep := strings.Repeat("(", 1_000_000) + "project = A" + strings.Repeat(")", 1_000_000)
+	_, err := Parse(deep)
+	if !IsError(err) || !strings.Contains(err.Error(), "parentheses") {
+		t.Fatalf("a million levels: %v, want a JQL error about nesting", err)
+	}
+}
