@@ -25,7 +25,7 @@ const (
 	exitOK      = 0 // the command did what it was asked
 	exitFailure = 1 // Jira answered with an error, or could not be reached
 	exitUsage   = 2 // the command line (or --body) was wrong; nothing was sent
-	exitRefused = 3 // register: Jira refused some of the webhooks
+	exitRefused = 3 // register, keepalive --once: Jira refused some of the webhooks
 )
 
 // cli is one invocation's world: where it reads and writes, and its
@@ -93,8 +93,8 @@ Exit codes:
   0  success
   1  Jira answered with an error or could not be reached
   2  usage error: a wrong flag, argument or --body; nothing was sent
-  3  register: Jira refused some of the webhooks (the others are registered;
-     the output lists both)
+  3  register, keepalive --once: Jira refused some of the webhooks (the
+     others are registered; the output lists both)
 `
 
 // run executes one command line and returns the process's exit code.

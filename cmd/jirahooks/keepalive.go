@@ -24,7 +24,8 @@ format for several), it also registers the declared webhooks that are missing
 (expired, or deleted behind the app's back) and deletes duplicates; webhooks
 that match no declaration are left alone.
 
---once syncs once and exits: for a daily cron job instead of a daemon.
+--once syncs once and exits: for a daily cron job instead of a daemon. It
+exits 3 when Jira refused a declared webhook, as register does.
 `
 
 func cmdKeepalive(c *cli, args []string) int {
@@ -89,11 +90,15 @@ func cmdKeepalive(c *cli, args []string) int {
 	}
 	site := siteName(o.baseURL)
 	out := &lineWriter{w: c.stdout}
+	refused := 0 // read after Sync returns; OnEvent calls are serialised
 	r := &webhooks.Refresher{
 		CheckInterval: *check,
 		Clock:         c.clock,
 		Logger:        slog.New(slog.DiscardHandler), // every event is printed below
 		OnEvent: func(e webhooks.RefresherEvent) {
+			if e.Kind == webhooks.RefresherRefused {
+				refused++
+			}
 			if o.json {
 				out.printJSON(refresherLine(e))
 			} else {
@@ -117,6 +122,9 @@ func cmdKeepalive(c *cli, args []string) int {
 		}
 		if err != nil {
 			return c.fail("keepalive", err)
+		}
+		if refused > 0 {
+			return exitRefused // a cron job must notice a declaration Jira will not take
 		}
 		return exitOK
 	}

@@ -58,7 +58,7 @@ func TestKeepaliveOnceRegistersWhatIsMissing(t *testing.T) {
 
 	// A declaration Jira refuses is reported.
 	r = jh(t, s.oauthEnv(), "", "keepalive", "--once", "--body",
-		`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "watchCount > 1"}]}`).want(t, exitOK)
+		`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "watchCount > 1"}]}`).want(t, exitRefused)
 	if !strings.Contains(r.stdout, "Jira refused: The clause watchCount is unsupported") {
 		t.Errorf("refusal not reported:\n%s", r.stdout)
 	}
