@@ -168,6 +168,15 @@ func (t *appTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return base.RoundTrip(r2)
 }
 
+// CloseIdleConnections closes the idle connections of the underlying
+// transport, so that (*http.Client).CloseIdleConnections works on
+// [App.HTTPClient].
+func (t *appTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 type user struct {
 	email, token string
 	admin        bool

@@ -1,8 +1,14 @@
 package jiratest
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestExpandURLEscapesByPosition(t *testing.T) {
@@ -34,4 +40,41 @@ func TestDeliveryIDsAreUUIDs(t *testing.T) {
 		seen[id] = true
 	}
 	s.mu.Unlock()
+}
+
+// TestCloseDropsDeliveryConnections checks that a closed server leaves no
+// kept-alive connection open to an app's receiver.
+func TestCloseDropsDeliveryConnections(t *testing.T) {
+	var open atomic.Int64
+	recv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	recv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	recv.Start()
+	defer recv.Close()
+
+	s := NewServer()
+	app := s.AddOAuthApp("app", []byte("secret"))
+	body := `{"url":"` + recv.URL + `/hooks","webhooks":[{"events":["jira:issue_created"],"jqlFilter":"project = A"}]}`
+	resp, err := app.HTTPClient().Post(s.URL()+"/rest/api/3/webhook", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s.Emit(IssueEvent("jira:issue_created", Issue{Key: "A-1"}))
+	if open.Load() != 1 {
+		t.Fatalf("receiver has %d connections open after a delivery, want 1 kept alive", open.Load())
+	}
+	s.Close()
+	for i := 0; open.Load() != 0; i++ {
+		if i == 500 {
+			t.Fatalf("after Close the receiver still has %d connections from jiratest", open.Load())
+		}
+		time.Sleep(2 * time.Millisecond) // the receiver notices the close asynchronously
+	}
 }

@@ -199,7 +199,9 @@ func NewServer(opts ...Option) *Server {
 			return 5*time.Minute + time.Duration(s.rng.Int64N(int64(10*time.Minute)))
 		}
 	}
-	s.client = &http.Client{Timeout: cfg.deliveryTimeout}
+	// Deliveries get a transport of their own, so that Close can drop its
+	// idle connections to the app's receivers.
+	s.client = &http.Client{Timeout: cfg.deliveryTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.clock.subscribe(s)
 	return s
@@ -234,6 +236,7 @@ func (s *Server) Close() {
 	s.pending = nil
 	s.mu.Unlock()
 	s.hs.Close()
+	s.client.CloseIdleConnections()
 }
 
 // Request is one API request the server received, for inspection.
