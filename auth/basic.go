@@ -24,13 +24,16 @@ func BasicClient(email, apiToken string) *http.Client {
 }
 
 // Client returns an HTTP client that authenticates every request with b.
+// It follows redirects on the same host only; one to another host fails
+// with [ErrForeignHost], so the API token never leaves the site.
 func (b Basic) Client() *http.Client {
-	return &http.Client{Transport: b.Transport(nil)}
+	return &http.Client{Transport: b.Transport(nil), CheckRedirect: sameHostOnly}
 }
 
 // Transport returns a RoundTripper that sets HTTP Basic authentication on a
 // copy of each request and sends it through base (http.DefaultTransport if
-// nil).
+// nil). It authenticates whatever it is given: a client built around it
+// should refuse redirects to other hosts, as [Basic.Client] does.
 func (b Basic) Transport(base http.RoundTripper) http.RoundTripper {
 	return &basicTransport{cred: b, base: base}
 }

@@ -15,9 +15,25 @@ import (
 const DefaultConnectTTL = 3 * time.Minute
 
 // ErrForeignHost is returned by a [Connect] transport asked to send a
-// request outside its base URL (for example after a redirect): the request
-// is not sent and no token is made for it.
+// request outside its base URL (for example after a redirect), and by the
+// clients of [Basic.Client], [BasicClient] and [TokenSource.Client] when a
+// server redirects to another host: the request is not sent, so the
+// credentials never reach that host.
 var ErrForeignHost = errors.New("auth: request outside the Connect base URL")
+
+// sameHostOnly is an http.Client CheckRedirect that follows redirects on
+// the host of the original request only. Go's client drops the
+// Authorization header on a redirect to another host, but our transports
+// would set it again on the redirected request.
+func sameHostOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("auth: stopped after 10 redirects")
+	}
+	if from := via[0].URL; req.URL.Host != from.Host || req.URL.Scheme != from.Scheme {
+		return fmt.Errorf("%w: redirect from %s://%s to %s://%s", ErrForeignHost, from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
 
 // Connect signs requests of an Atlassian Connect app to a Jira site: each
 // request gets "Authorization: JWT <token>", a fresh HS256 JWT signed with

@@ -190,14 +190,18 @@ func (s *TokenSource) lock(ctx context.Context) (func(), error) {
 var processLocks keyLocks
 
 // Client returns an HTTP client that authenticates every request with an
-// access token from s, for webhooks.WithHTTPClient. See [TokenSource.Transport].
+// access token from s, for webhooks.WithHTTPClient. It follows redirects on
+// the same host only; one to another host fails with [ErrForeignHost]. See
+// [TokenSource.Transport].
 func (s *TokenSource) Client() *http.Client {
-	return &http.Client{Transport: s.Transport(nil)}
+	return &http.Client{Transport: s.Transport(nil), CheckRedirect: sameHostOnly}
 }
 
 // Transport returns a RoundTripper that sets "Authorization: Bearer" on a
 // copy of each request, with a token from s obtained under the request's
-// context, and sends it through base (http.DefaultTransport if nil).
+// context, and sends it through base (http.DefaultTransport if nil). It
+// authenticates whatever it is given: a client built around it should
+// refuse redirects to other hosts, as [TokenSource.Client] does.
 func (s *TokenSource) Transport(base http.RoundTripper) http.RoundTripper {
 	return &bearerTransport{src: s, base: base}
 }
