@@ -298,6 +298,10 @@ func TestOfficialVectors(t *testing.T) {
 	if err := ConnectJWTWithContextPath("/app", connectLookup).Verify(r, nil); err != nil {
 		t.Errorf("qsh vector under a context path: %v", err)
 	}
+	// The context path may be given without its leading slash.
+	if err := ConnectJWTWithContextPath("app", connectLookup).Verify(r, nil); err != nil {
+		t.Errorf("qsh vector under a context path given as \"app\": %v", err)
+	}
 }
 
 func TestHandlerDeliversEachKind(t *testing.T) {

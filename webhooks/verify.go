@@ -141,6 +141,9 @@ func ConnectJWT(sharedSecret func(clientKey string) ([]byte, error)) Verifier {
 // computes qsh over the path relative to the base URL, so contextPath is
 // stripped from the request path before the qsh is compared.
 func ConnectJWTWithContextPath(contextPath string, sharedSecret func(clientKey string) ([]byte, error)) Verifier {
+	if contextPath != "" && !strings.HasPrefix(contextPath, "/") {
+		contextPath = "/" + contextPath // "jira" means "/jira"
+	}
 	return &connectVerifier{lookup: sharedSecret, contextPath: contextPath, now: time.Now}
 }
 

@@ -164,11 +164,15 @@ func SetDelivery(r *http.Request, id string, retry int) {
 	r.Header.Set("X-Atlassian-Webhook-Flow", "Primary")
 }
 
-// NewDeliveryID returns a random delivery identifier.
+// NewDeliveryID returns a random delivery identifier shaped like Jira's: a
+// version 4 UUID.
 func NewDeliveryID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 //go:embed payloads/*.json

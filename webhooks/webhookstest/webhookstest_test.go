@@ -3,6 +3,7 @@ package webhookstest_test
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -77,5 +78,13 @@ func TestSignerErrors(t *testing.T) {
 		if err := s.Sign(r, nil); err == nil {
 			t.Errorf("%T signed with an empty secret", s)
 		}
+	}
+}
+
+func TestNewDeliveryIDIsAUUID(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	a, b := webhookstest.NewDeliveryID(), webhookstest.NewDeliveryID()
+	if !re.MatchString(a) || !re.MatchString(b) || a == b {
+		t.Fatalf("NewDeliveryID gave %q and %q, want two different v4 UUIDs", a, b)
 	}
 }
