@@ -304,7 +304,11 @@ func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook
 		q.Set("maxResults", strconv.Itoa(min(o.MaxResults, math.MaxInt32)))
 	}
 	if ms := o.After.UnixMilli(); !o.After.IsZero() && ms > 0 {
+		// The definition names the parameter "after"; Jira's docs and its
+		// own next-page URLs say "failedAfter". Send both, so the filter
+		// holds whichever name the site reads.
 		q.Set("after", strconv.FormatInt(ms, 10))
+		q.Set("failedAfter", strconv.FormatInt(ms, 10))
 	}
 	start := c.failedEndpoint
 	if len(q) > 0 {

@@ -247,7 +247,7 @@ func TestClientOperations(t *testing.T) {
 				ctCheckRequest(t, reqs[0], "POST", api, "")
 				ctSameJSON(t, "Register", reqs[0].Body, ctSeedRegisterRequest)
 				ctCheckRequest(t, reqs[1], "GET", api, "startAt=0&maxResults=3")
-				ctCheckRequest(t, reqs[2], "GET", api+"/failed", "after=1573000000000&maxResults=100")
+				ctCheckRequest(t, reqs[2], "GET", api+"/failed", "after=1573000000000&failedAfter=1573000000000&maxResults=100")
 				ctCheckRequest(t, reqs[3], "PUT", api+"/refresh", "")
 				ctSameJSON(t, "Refresh", reqs[3].Body, `{"webhookIds":[10000,10001,10042]}`)
 				ctCheckRequest(t, reqs[4], "DELETE", api, "")

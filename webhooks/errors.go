@@ -46,8 +46,9 @@ var (
 	// cannot read failed deliveries.
 	ErrConnectOnly = errors.New("webhooks: only Connect apps can read failed deliveries")
 
-	// ErrRateLimited matches (with errors.Is) an [*APIError] for a 429
-	// answer that was still there after the retries.
+	// ErrRateLimited matches (with errors.Is) an [*APIError] for a rate
+	// limit that was still there after the retries: a 429, or a 503 with a
+	// Retry-After header, which Jira also sends when it sheds load.
 	ErrRateLimited = errors.New("webhooks: rate limited by Jira")
 )
 
@@ -160,7 +161,8 @@ func (e *APIError) Is(target error) bool {
 	case ErrConnectOnly:
 		return e.isConnectOnly()
 	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
+		return e.StatusCode == http.StatusTooManyRequests ||
+			e.StatusCode == http.StatusServiceUnavailable && e.RetryAfter > 0
 	}
 	return false
 }
