@@ -52,6 +52,10 @@ type Client struct {
 // baseURL is kept; a query, a fragment, credentials, a path into the REST
 // API (/rest/...), or plain http:// to an Atlassian host are errors (http://
 // serves local test servers such as jiratest).
+//
+// A call lasts as long as its context allows, retries included; the
+// default *http.Client has no timeout of its own, so give contexts a
+// deadline (or [WithHTTPClient] a client with a Timeout).
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	cfg := clientConfig{apiVersion: 3, userAgent: DefaultUserAgent, retry: retry.Default()}
 	for _, opt := range opts {
