@@ -73,8 +73,9 @@ type CursorFetch[T any] func(ctx context.Context, cursor string) (CursorPage[T],
 //
 // When the fetch function fails, Next returns its error and the Pager stays
 // where it was: More still reports true and calling Next again retries the
-// same page. When the server breaks the paging rules (see the package
-// documentation) the error is final and More reports false afterwards.
+// same page, unless the fetch function marked the error with [Final]. When
+// the server breaks the paging rules (see the package documentation) or
+// the error is Final, the error is final and More reports false afterwards.
 type Pager[T any] struct {
 	offset      OffsetFetch[T]
 	cursorFetch CursorFetch[T]
@@ -198,7 +199,7 @@ func (p *Pager[T]) Next(ctx context.Context) ([]T, error) {
 func (p *Pager[T]) nextOffset(ctx context.Context) ([]T, error) {
 	page, err := p.offset(ctx, p.startAt, p.pageSize)
 	if err != nil {
-		return nil, err
+		return nil, p.fetchFailed(err)
 	}
 	if page.StartAt != nil && *page.StartAt != p.startAt {
 		return nil, p.fail(fmt.Errorf("%w: asked for %d, got %d", ErrOffsetMismatch, p.startAt, *page.StartAt))
@@ -228,7 +229,7 @@ func (p *Pager[T]) nextOffset(ctx context.Context) ([]T, error) {
 func (p *Pager[T]) nextCursor(ctx context.Context) ([]T, error) {
 	page, err := p.cursorFetch(ctx, p.cursor)
 	if err != nil {
-		return nil, err
+		return nil, p.fetchFailed(err)
 	}
 	if p.seen == nil {
 		p.seen = make(map[string]struct{}, 4)
@@ -260,6 +261,34 @@ func (p *Pager[T]) nextCursor(ctx context.Context) ([]T, error) {
 }
 
 // fail makes err final and returns it.
+// Final marks err, returned by a fetch function, as permanent: the Pager
+// returns it (unwrapped) and ends the walk, so More reports false, instead
+// of letting the next call to Next ask for the same page again. Fetch
+// functions use it for answers that no retry will change, such as a 403, so
+// that a caller looping on More while skipping errors cannot spin forever.
+// Final(nil) is nil.
+func Final(err error) error {
+	if err == nil {
+		return nil
+	}
+	return finalError{err}
+}
+
+type finalError struct{ err error }
+
+func (e finalError) Error() string { return e.err.Error() }
+func (e finalError) Unwrap() error { return e.err }
+
+// fetchFailed turns an error from a fetch function into what Next returns:
+// a Final one ends the walk, any other leaves the page to be tried again.
+func (p *Pager[T]) fetchFailed(err error) error {
+	var f finalError
+	if errors.As(err, &f) {
+		return p.fail(f.err)
+	}
+	return err
+}
+
 func (p *Pager[T]) fail(err error) error {
 	p.final, p.done = err, true
 	return err

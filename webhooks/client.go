@@ -224,7 +224,7 @@ func (c *Client) fetchWebhooks(ctx context.Context, startAt int64, maxResults in
 	}
 	var page openapi.PageBeanWebhook
 	if err := c.send(ctx, http.MethodGet, string(b), nil, true, &page); err != nil {
-		return pagination.OffsetPage[Webhook]{}, err
+		return pagination.OffsetPage[Webhook]{}, pageError(err)
 	}
 	out := pagination.OffsetPage[Webhook]{
 		Values:  webhooksFromWire(page.Values),
@@ -324,11 +324,11 @@ func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook
 func (c *Client) fetchFailed(ctx context.Context, cursor string) (pagination.CursorPage[FailedWebhook], error) {
 	target, err := c.resolveFailedCursor(cursor)
 	if err != nil {
-		return pagination.CursorPage[FailedWebhook]{}, err
+		return pagination.CursorPage[FailedWebhook]{}, pagination.Final(err)
 	}
 	var page openapi.FailedWebhooks
 	if err := c.send(ctx, http.MethodGet, target, nil, true, &page); err != nil {
-		return pagination.CursorPage[FailedWebhook]{}, err
+		return pagination.CursorPage[FailedWebhook]{}, pageError(err)
 	}
 	vals := make([]FailedWebhook, len(page.Values))
 	for i := range page.Values {
@@ -414,4 +414,22 @@ func clientIDsBody(ids []int64) ([]byte, error) {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return b, nil
+}
+
+// pageError marks the errors no retry of the same page can mend as final
+// for the Pager (see [pagination.Final]): Jira's 4xx answers other than 408
+// and 429, and a URL outside the site. Network errors, 5xx, rate
+// limits and an ended context leave the page to be tried again.
+func pageError(err error) error {
+	var e *APIError
+	switch {
+	case errors.As(err, &e):
+		if e.StatusCode >= 400 && e.StatusCode < 500 &&
+			e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests {
+			return pagination.Final(err)
+		}
+	case errors.Is(err, ErrForeignURL):
+		return pagination.Final(err)
+	}
+	return err
 }

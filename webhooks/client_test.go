@@ -1145,3 +1145,43 @@ func TestResolveFailedCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestListEndsOnPermanentErrors checks that a walk ends on an answer no
+// retry of the page can mend (a 403), so that a loop on More that skips
+// errors stops, while a 503 leaves the page to be asked again.
+func TestListEndsOnPermanentErrors(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		wantMore bool
+	}{
+		{http.StatusForbidden, false},
+		{http.StatusBadRequest, false},
+		{http.StatusServiceUnavailable, true},
+	} {
+		j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			ctReply(w, tc.status, `{"errorMessages":["no"]}`)
+		})
+		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithRetry(0))
+		for name, more := range map[string]func() (bool, error){
+			"List": func() (bool, error) {
+				p := c.List(nil)
+				_, err := p.Next(context.Background())
+				return p.More(), err
+			},
+			"ListFailed": func() (bool, error) {
+				p := c.ListFailed(nil)
+				_, err := p.Next(context.Background())
+				return p.More(), err
+			},
+		} {
+			got, err := more()
+			var e *APIError
+			if !errors.As(err, &e) || e.StatusCode != tc.status {
+				t.Errorf("%s, %d: err = %v, want the APIError", name, tc.status, err)
+			}
+			if got != tc.wantMore {
+				t.Errorf("%s, %d: More = %v after the error, want %v", name, tc.status, got, tc.wantMore)
+			}
+		}
+	}
+}
