@@ -128,7 +128,7 @@ func (t *connectTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 // inside reports whether u is under the base URL: same scheme and host, and
-// a path in the context path.
+// a path in the context path with no dot segments.
 func (t *connectTransport) inside(u *url.URL) bool {
 	if !strings.EqualFold(u.Scheme, t.origin.Scheme) || !strings.EqualFold(u.Host, t.origin.Host) {
 		return false
@@ -137,6 +137,12 @@ func (t *connectTransport) inside(u *url.URL) bool {
 		return true
 	}
 	p := u.EscapedPath()
+	for _, seg := range strings.Split(p, "/") {
+		switch strings.ToLower(seg) {
+		case ".", "..", "%2e", "%2e%2e", ".%2e", "%2e.":
+			return false // a server would resolve it, maybe out of the context path
+		}
+	}
 	return p == t.context || strings.HasPrefix(p, t.context+"/")
 }
 

@@ -161,7 +161,8 @@ func TestConnectForeignHost(t *testing.T) {
 	}))
 	defer home.Close()
 	hc, _ := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
-	for _, target := range []string{home.URL + "/jira/redirect", home.URL + "/jiraother", other.URL + "/jira/x"} {
+	for _, target := range []string{home.URL + "/jira/redirect", home.URL + "/jiraother", other.URL + "/jira/x",
+		home.URL + "/jira/../admin", home.URL + "/jira/%2e%2e/admin", home.URL + "/jira/./x"} {
 		_, err := hc.Get(target)
 		if !errors.Is(err, ErrForeignHost) {
 			t.Errorf("GET %s: %v, want ErrForeignHost", target, err)
