@@ -223,3 +223,23 @@ func TestBasic(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectRefusesDotSegments(t *testing.T) {
+	var hits int
+	home := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
+	defer home.Close()
+	hc, _ := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
+	for _, p := range []string{"/jira/../admin", "/jira/%2e%2e/admin", "/jira/%2E./admin", "/jira/./x"} {
+		if _, err := hc.Get(home.URL + p); !errors.Is(err, ErrForeignHost) {
+			t.Errorf("GET %s: %v, want ErrForeignHost", p, err)
+		}
+	}
+	if hits != 0 {
+		t.Errorf("%d signed requests with dot segments reached the server", hits)
+	}
+	if resp, err := hc.Get(home.URL + "/jira/rest/api/3/webhook"); err != nil {
+		t.Errorf("a plain path: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+}
