@@ -16,25 +16,6 @@ import (
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
-// e2eSleeper records retry waits without waiting.
-type e2eSleeper struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *e2eSleeper) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *e2eSleeper) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.waits)
-}
-
 func e2eClient(t *testing.T, jira *jiratest.Server, hc *http.Client, opts ...webhooks.Option) *webhooks.Client {
 	t.Helper()
 	c, err := webhooks.NewClient(jira.URL(), append([]webhooks.Option{webhooks.WithHTTPClient(hc)}, opts...)...)
@@ -223,9 +204,9 @@ func TestE2EClientFaults(t *testing.T) {
 	jira := jiratest.NewServer()
 	defer jira.Close()
 	app := jira.AddOAuthApp("client-id", []byte("client-secret"))
-	s := &e2eSleeper{}
+	s := &recordingClock{now: time.Now()} // retry waits pass at once, recorded
 	counter := &e2eCounter{next: app.HTTPClient().Transport}
-	c := e2eClient(t, jira, &http.Client{Transport: counter}, webhooks.WithSleepForTest(s.sleep))
+	c := e2eClient(t, jira, &http.Client{Transport: counter}, webhooks.WithClock(s))
 	ctx := context.Background()
 	hook := webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A"}
 

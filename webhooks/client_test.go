@@ -96,12 +96,15 @@ func (s *ctSleeper) got() []time.Duration {
 	return slices.Clone(s.waits)
 }
 
-// withSleep replaces the retry wait, for tests.
+// sleepFunc is a Clock that reads the real time and waits with the function.
+type sleepFunc func(ctx context.Context, d time.Duration) error
+
+func (f sleepFunc) Now() time.Time                                   { return time.Now() }
+func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }
+
+// withSleep replaces the retry wait, for tests, through WithClock.
 func withSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *clientConfig) error {
-		c.retry.Sleep = sleep
-		return nil
-	}
+	return WithClock(sleepFunc(sleep))
 }
 
 func ctClient(t *testing.T, base string, opts ...Option) *Client {

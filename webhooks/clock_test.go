@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,13 @@ func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.sleeps = append(c.sleeps, d)
 	c.now = c.now.Add(d)
 	return ctx.Err()
+}
+
+// got returns the waits asked for so far.
+func (c *recordingClock) got() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sleeps)
 }
 
 func TestWithClockWaitsOnTheGivenClock(t *testing.T) {
