@@ -1,8 +1,14 @@
 module github.com/jirahooks/jirahooks
 
-go 1.24.0
+go 1.26.0
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/oapi-codegen/runtime v1.9.0
 	golang.org/x/oauth2 v0.34.0
+)
+
+require (
+	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
 )

@@ -4,7 +4,17 @@
 package openapi
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
 	"github.com/jirahooks/jirahooks/internal/jiratime"
+	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for WebhookEvent.
@@ -225,3 +235,1339 @@ type RegisterDynamicWebhooksJSONRequestBody = WebhookRegistrationDetails
 
 // RefreshWebhooksJSONRequestBody defines body for RefreshWebhooks for application/json ContentType.
 type RefreshWebhooksJSONRequestBody = ContainerForWebhookIDs
+
+// RequestEditorFn is the function signature for the RequestEditor callback function
+type RequestEditorFn func(ctx context.Context, req *http.Request) error
+
+// Doer performs HTTP requests.
+//
+// The standard http.Client implements this interface.
+type HttpRequestDoer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// Client which conforms to the OpenAPI3 specification for this service.
+type Client struct {
+	// The endpoint of the server conforming to this interface, with scheme,
+	// https://api.deepmap.com for example. This can contain a path relative
+	// to the server, such as https://api.deepmap.com/dev-test, and all the
+	// paths in the swagger spec will be appended to the server.
+	Server string
+
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// ClientOption allows setting custom parameters during construction
+type ClientOption func(*Client) error
+
+// Creates a new Client, with reasonable defaults
+func NewClient(server string, opts ...ClientOption) (*Client, error) {
+	// create a client with sane default values
+	client := Client{
+		Server: server,
+	}
+	// mutate client and add all optional params
+	for _, o := range opts {
+		if err := o(&client); err != nil {
+			return nil, err
+		}
+	}
+	// ensure the server URL always has a trailing slash
+	if !strings.HasSuffix(client.Server, "/") {
+		client.Server += "/"
+	}
+	// create httpClient, if not already present
+	if client.Client == nil {
+		client.Client = &http.Client{}
+	}
+	return &client, nil
+}
+
+// WithHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithHTTPClient(doer HttpRequestDoer) ClientOption {
+	return func(c *Client) error {
+		c.Client = doer
+		return nil
+	}
+}
+
+// WithRequestEditorFn allows setting up a callback function, which will be
+// called right before sending the request. This can be used to mutate the request.
+func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
+	return func(c *Client) error {
+		c.RequestEditors = append(c.RequestEditors, fn)
+		return nil
+	}
+}
+
+// The interface specification for the client above.
+type ClientInterface interface {
+
+	// DeleteWebhookByIDWithBody Delete webhooks by ID
+	//
+	// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+	// that belong to other apps are skipped without error.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+	DeleteWebhookByIDWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhookByID Delete webhooks by ID
+	//
+	// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+	// that belong to other apps are skipped without error.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+	DeleteWebhookByID(ctx context.Context, body DeleteWebhookByIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDynamicWebhooksForApp Get dynamic webhooks for app
+	//
+	// Returns one offset page of the webhooks the calling app registered.
+	// Only Connect and OAuth 2.0 apps can call it.
+	//
+	// Corresponds with GET /webhook (the `GetDynamicWebhooksForApp` operationId).
+	GetDynamicWebhooksForApp(ctx context.Context, params *GetDynamicWebhooksForAppParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterDynamicWebhooksWithBody Register dynamic webhooks
+	//
+	// Registers webhooks for one URL. The answer is 200 even when some of
+	// them were refused: it holds one result per requested webhook, in
+	// request order, each either the new webhook's ID or the reasons it was
+	// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+	// when the app's owner registered the webhook.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+	RegisterDynamicWebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterDynamicWebhooks Register dynamic webhooks
+	//
+	// Registers webhooks for one URL. The answer is 200 even when some of
+	// them were refused: it holds one result per requested webhook, in
+	// request order, each either the new webhook's ID or the reasons it was
+	// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+	// when the app's owner registered the webhook.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+	RegisterDynamicWebhooks(ctx context.Context, body RegisterDynamicWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFailedWebhooks Get failed webhooks
+	//
+	// Returns, oldest first, the deliveries to the calling app that failed
+	// after Jira's last retry. Failures are kept for about 72 hours.
+	//
+	// Pages are cursor based: follow the `next` URL, or pass the failure time
+	// of the last item as `failedAfter`. Failures that share one failure time
+	// are never split across pages, so a page can hold more than
+	// `maxResults` items. Only Connect apps can call it.
+	//
+	// Corresponds with GET /webhook/failed (the `GetFailedWebhooks` operationId).
+	GetFailedWebhooks(ctx context.Context, params *GetFailedWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefreshWebhooksWithBody Extend webhook life
+	//
+	// Webhooks registered through the REST API expire 30 days after they
+	// were registered or last refreshed. This call restarts that period for
+	// the given webhooks and returns their new expiry. IDs that are unknown
+	// or belong to other apps are skipped without error.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+	RefreshWebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefreshWebhooks Extend webhook life
+	//
+	// Webhooks registered through the REST API expire 30 days after they
+	// were registered or last refreshed. This call restarts that period for
+	// the given webhooks and returns their new expiry. IDs that are unknown
+	// or belong to other apps are skipped without error.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+	RefreshWebhooks(ctx context.Context, body RefreshWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// DeleteWebhookByIDWithBody Delete webhooks by ID
+//
+// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+// that belong to other apps are skipped without error.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+func (c *Client) DeleteWebhookByIDWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookByIDRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhookByID Delete webhooks by ID
+//
+// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+// that belong to other apps are skipped without error.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+func (c *Client) DeleteWebhookByID(ctx context.Context, body DeleteWebhookByIDJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookByIDRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDynamicWebhooksForApp Get dynamic webhooks for app
+//
+// Returns one offset page of the webhooks the calling app registered.
+// Only Connect and OAuth 2.0 apps can call it.
+//
+// Corresponds with GET /webhook (the `GetDynamicWebhooksForApp` operationId).
+func (c *Client) GetDynamicWebhooksForApp(ctx context.Context, params *GetDynamicWebhooksForAppParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDynamicWebhooksForAppRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterDynamicWebhooksWithBody Register dynamic webhooks
+//
+// Registers webhooks for one URL. The answer is 200 even when some of
+// them were refused: it holds one result per requested webhook, in
+// request order, each either the new webhook's ID or the reasons it was
+// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+// when the app's owner registered the webhook.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+func (c *Client) RegisterDynamicWebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterDynamicWebhooksRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterDynamicWebhooks Register dynamic webhooks
+//
+// Registers webhooks for one URL. The answer is 200 even when some of
+// them were refused: it holds one result per requested webhook, in
+// request order, each either the new webhook's ID or the reasons it was
+// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+// when the app's owner registered the webhook.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+func (c *Client) RegisterDynamicWebhooks(ctx context.Context, body RegisterDynamicWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterDynamicWebhooksRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFailedWebhooks Get failed webhooks
+//
+// Returns, oldest first, the deliveries to the calling app that failed
+// after Jira's last retry. Failures are kept for about 72 hours.
+//
+// Pages are cursor based: follow the `next` URL, or pass the failure time
+// of the last item as `failedAfter`. Failures that share one failure time
+// are never split across pages, so a page can hold more than
+// `maxResults` items. Only Connect apps can call it.
+//
+// Corresponds with GET /webhook/failed (the `GetFailedWebhooks` operationId).
+func (c *Client) GetFailedWebhooks(ctx context.Context, params *GetFailedWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFailedWebhooksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RefreshWebhooksWithBody Extend webhook life
+//
+// Webhooks registered through the REST API expire 30 days after they
+// were registered or last refreshed. This call restarts that period for
+// the given webhooks and returns their new expiry. IDs that are unknown
+// or belong to other apps are skipped without error.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+func (c *Client) RefreshWebhooksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshWebhooksRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RefreshWebhooks Extend webhook life
+//
+// Webhooks registered through the REST API expire 30 days after they
+// were registered or last refreshed. This call restarts that period for
+// the given webhooks and returns their new expiry. IDs that are unknown
+// or belong to other apps are skipped without error.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+func (c *Client) RefreshWebhooks(ctx context.Context, body RefreshWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshWebhooksRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewDeleteWebhookByIDRequest calls the generic DeleteWebhookByID builder with application/json body
+func NewDeleteWebhookByIDRequest(server string, body DeleteWebhookByIDJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteWebhookByIDRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteWebhookByIDRequestWithBody constructs an http.Request for the DeleteWebhookByID method, with any body, and a specified content type
+func NewDeleteWebhookByIDRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDynamicWebhooksForAppRequest constructs an http.Request for the GetDynamicWebhooksForApp method
+func NewGetDynamicWebhooksForAppRequest(server string, params *GetDynamicWebhooksForAppParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.StartAt != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startAt", *params.StartAt, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MaxResults != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "maxResults", *params.MaxResults, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRegisterDynamicWebhooksRequest calls the generic RegisterDynamicWebhooks builder with application/json body
+func NewRegisterDynamicWebhooksRequest(server string, body RegisterDynamicWebhooksJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterDynamicWebhooksRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRegisterDynamicWebhooksRequestWithBody constructs an http.Request for the RegisterDynamicWebhooks method, with any body, and a specified content type
+func NewRegisterDynamicWebhooksRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetFailedWebhooksRequest constructs an http.Request for the GetFailedWebhooks method
+func NewGetFailedWebhooksRequest(server string, params *GetFailedWebhooksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhook/failed")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MaxResults != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "maxResults", *params.MaxResults, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRefreshWebhooksRequest calls the generic RefreshWebhooks builder with application/json body
+func NewRefreshWebhooksRequest(server string, body RefreshWebhooksJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRefreshWebhooksRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRefreshWebhooksRequestWithBody constructs an http.Request for the RefreshWebhooks method, with any body, and a specified content type
+func NewRefreshWebhooksRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhook/refresh")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range c.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClientWithResponses builds on ClientInterface to offer response payloads
+type ClientWithResponses struct {
+	ClientInterface
+}
+
+// NewClientWithResponses creates a new ClientWithResponses, which wraps
+// Client with return type handling
+func NewClientWithResponses(server string, opts ...ClientOption) (*ClientWithResponses, error) {
+	client, err := NewClient(server, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientWithResponses{client}, nil
+}
+
+// WithBaseURL overrides the baseURL.
+func WithBaseURL(baseURL string) ClientOption {
+	return func(c *Client) error {
+		newBaseURL, err := url.Parse(baseURL)
+		if err != nil {
+			return err
+		}
+		c.Server = newBaseURL.String()
+		return nil
+	}
+}
+
+// ClientWithResponsesInterface is the interface specification for the client with responses above.
+type ClientWithResponsesInterface interface {
+
+	// DeleteWebhookByIDWithBodyWithResponse Delete webhooks by ID
+	//
+	// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+	// that belong to other apps are skipped without error.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+	DeleteWebhookByIDWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteWebhookByIDResponse, error)
+
+	// DeleteWebhookByIDWithResponse Delete webhooks by ID
+	//
+	// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+	// that belong to other apps are skipped without error.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+	DeleteWebhookByIDWithResponse(ctx context.Context, body DeleteWebhookByIDJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteWebhookByIDResponse, error)
+
+	// GetDynamicWebhooksForAppWithResponse Get dynamic webhooks for app
+	//
+	// Returns one offset page of the webhooks the calling app registered.
+	// Only Connect and OAuth 2.0 apps can call it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /webhook (the `GetDynamicWebhooksForApp` operationId).
+	GetDynamicWebhooksForAppWithResponse(ctx context.Context, params *GetDynamicWebhooksForAppParams, reqEditors ...RequestEditorFn) (*GetDynamicWebhooksForAppResponse, error)
+
+	// RegisterDynamicWebhooksWithBodyWithResponse Register dynamic webhooks
+	//
+	// Registers webhooks for one URL. The answer is 200 even when some of
+	// them were refused: it holds one result per requested webhook, in
+	// request order, each either the new webhook's ID or the reasons it was
+	// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+	// when the app's owner registered the webhook.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+	RegisterDynamicWebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterDynamicWebhooksResponse, error)
+
+	// RegisterDynamicWebhooksWithResponse Register dynamic webhooks
+	//
+	// Registers webhooks for one URL. The answer is 200 even when some of
+	// them were refused: it holds one result per requested webhook, in
+	// request order, each either the new webhook's ID or the reasons it was
+	// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+	// when the app's owner registered the webhook.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+	RegisterDynamicWebhooksWithResponse(ctx context.Context, body RegisterDynamicWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterDynamicWebhooksResponse, error)
+
+	// GetFailedWebhooksWithResponse Get failed webhooks
+	//
+	// Returns, oldest first, the deliveries to the calling app that failed
+	// after Jira's last retry. Failures are kept for about 72 hours.
+	//
+	// Pages are cursor based: follow the `next` URL, or pass the failure time
+	// of the last item as `failedAfter`. Failures that share one failure time
+	// are never split across pages, so a page can hold more than
+	// `maxResults` items. Only Connect apps can call it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /webhook/failed (the `GetFailedWebhooks` operationId).
+	GetFailedWebhooksWithResponse(ctx context.Context, params *GetFailedWebhooksParams, reqEditors ...RequestEditorFn) (*GetFailedWebhooksResponse, error)
+
+	// RefreshWebhooksWithBodyWithResponse Extend webhook life
+	//
+	// Webhooks registered through the REST API expire 30 days after they
+	// were registered or last refreshed. This call restarts that period for
+	// the given webhooks and returns their new expiry. IDs that are unknown
+	// or belong to other apps are skipped without error.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+	RefreshWebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshWebhooksResponse, error)
+
+	// RefreshWebhooksWithResponse Extend webhook life
+	//
+	// Webhooks registered through the REST API expire 30 days after they
+	// were registered or last refreshed. This call restarts that period for
+	// the given webhooks and returns their new expiry. IDs that are unknown
+	// or belong to other apps are skipped without error.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+	RefreshWebhooksWithResponse(ctx context.Context, body RefreshWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshWebhooksResponse, error)
+}
+
+type DeleteWebhookByIDResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorCollection
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotAnApp
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteWebhookByIDResponse) GetJSON400() *ErrorCollection {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteWebhookByIDResponse) GetJSON403() *NotAnApp {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookByIDResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookByIDResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookByIDResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookByIDResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDynamicWebhooksForAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PageBeanWebhook
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotAnApp
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDynamicWebhooksForAppResponse) GetJSON200() *PageBeanWebhook {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDynamicWebhooksForAppResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDynamicWebhooksForAppResponse) GetJSON403() *NotAnApp {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDynamicWebhooksForAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDynamicWebhooksForAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDynamicWebhooksForAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDynamicWebhooksForAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RegisterDynamicWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContainerForRegisteredWebhooks
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotAnApp
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RegisterDynamicWebhooksResponse) GetJSON200() *ContainerForRegisteredWebhooks {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterDynamicWebhooksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterDynamicWebhooksResponse) GetJSON403() *NotAnApp {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterDynamicWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterDynamicWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterDynamicWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterDynamicWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetFailedWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FailedWebhooks
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorCollection
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorCollection
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFailedWebhooksResponse) GetJSON200() *FailedWebhooks {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFailedWebhooksResponse) GetJSON400() *ErrorCollection {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFailedWebhooksResponse) GetJSON403() *ErrorCollection {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFailedWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFailedWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFailedWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFailedWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RefreshWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhooksExpirationDate
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotAnApp
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RefreshWebhooksResponse) GetJSON200() *WebhooksExpirationDate {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RefreshWebhooksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RefreshWebhooksResponse) GetJSON403() *NotAnApp {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r RefreshWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RefreshWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefreshWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RefreshWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteWebhookByIDWithBodyWithResponse Delete webhooks by ID
+//
+// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+// that belong to other apps are skipped without error.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+func (c *ClientWithResponses) DeleteWebhookByIDWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteWebhookByIDResponse, error) {
+	rsp, err := c.DeleteWebhookByIDWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookByIDResponse(rsp)
+}
+
+// DeleteWebhookByIDWithResponse Delete webhooks by ID
+//
+// Deletes the calling app's webhooks with the given IDs. IDs of webhooks
+// that belong to other apps are skipped without error.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /webhook (the `DeleteWebhookByID` operationId).
+func (c *ClientWithResponses) DeleteWebhookByIDWithResponse(ctx context.Context, body DeleteWebhookByIDJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteWebhookByIDResponse, error) {
+	rsp, err := c.DeleteWebhookByID(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookByIDResponse(rsp)
+}
+
+// GetDynamicWebhooksForAppWithResponse Get dynamic webhooks for app
+//
+// Returns one offset page of the webhooks the calling app registered.
+// Only Connect and OAuth 2.0 apps can call it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /webhook (the `GetDynamicWebhooksForApp` operationId).
+func (c *ClientWithResponses) GetDynamicWebhooksForAppWithResponse(ctx context.Context, params *GetDynamicWebhooksForAppParams, reqEditors ...RequestEditorFn) (*GetDynamicWebhooksForAppResponse, error) {
+	rsp, err := c.GetDynamicWebhooksForApp(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDynamicWebhooksForAppResponse(rsp)
+}
+
+// RegisterDynamicWebhooksWithBodyWithResponse Register dynamic webhooks
+//
+// Registers webhooks for one URL. The answer is 200 even when some of
+// them were refused: it holds one result per requested webhook, in
+// request order, each either the new webhook's ID or the reasons it was
+// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+// when the app's owner registered the webhook.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+func (c *ClientWithResponses) RegisterDynamicWebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterDynamicWebhooksResponse, error) {
+	rsp, err := c.RegisterDynamicWebhooksWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterDynamicWebhooksResponse(rsp)
+}
+
+// RegisterDynamicWebhooksWithResponse Register dynamic webhooks
+//
+// Registers webhooks for one URL. The answer is 200 even when some of
+// them were refused: it holds one result per requested webhook, in
+// request order, each either the new webhook's ID or the reasons it was
+// refused. For OAuth 2.0 apps that are not public, Jira delivers only
+// when the app's owner registered the webhook.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhook (the `RegisterDynamicWebhooks` operationId).
+func (c *ClientWithResponses) RegisterDynamicWebhooksWithResponse(ctx context.Context, body RegisterDynamicWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterDynamicWebhooksResponse, error) {
+	rsp, err := c.RegisterDynamicWebhooks(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterDynamicWebhooksResponse(rsp)
+}
+
+// GetFailedWebhooksWithResponse Get failed webhooks
+//
+// Returns, oldest first, the deliveries to the calling app that failed
+// after Jira's last retry. Failures are kept for about 72 hours.
+//
+// Pages are cursor based: follow the `next` URL, or pass the failure time
+// of the last item as `failedAfter`. Failures that share one failure time
+// are never split across pages, so a page can hold more than
+// `maxResults` items. Only Connect apps can call it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /webhook/failed (the `GetFailedWebhooks` operationId).
+func (c *ClientWithResponses) GetFailedWebhooksWithResponse(ctx context.Context, params *GetFailedWebhooksParams, reqEditors ...RequestEditorFn) (*GetFailedWebhooksResponse, error) {
+	rsp, err := c.GetFailedWebhooks(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFailedWebhooksResponse(rsp)
+}
+
+// RefreshWebhooksWithBodyWithResponse Extend webhook life
+//
+// Webhooks registered through the REST API expire 30 days after they
+// were registered or last refreshed. This call restarts that period for
+// the given webhooks and returns their new expiry. IDs that are unknown
+// or belong to other apps are skipped without error.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+func (c *ClientWithResponses) RefreshWebhooksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshWebhooksResponse, error) {
+	rsp, err := c.RefreshWebhooksWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshWebhooksResponse(rsp)
+}
+
+// RefreshWebhooksWithResponse Extend webhook life
+//
+// Webhooks registered through the REST API expire 30 days after they
+// were registered or last refreshed. This call restarts that period for
+// the given webhooks and returns their new expiry. IDs that are unknown
+// or belong to other apps are skipped without error.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /webhook/refresh (the `RefreshWebhooks` operationId).
+func (c *ClientWithResponses) RefreshWebhooksWithResponse(ctx context.Context, body RefreshWebhooksJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshWebhooksResponse, error) {
+	rsp, err := c.RefreshWebhooks(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshWebhooksResponse(rsp)
+}
+
+// ParseDeleteWebhookByIDResponse parses an HTTP response from a DeleteWebhookByIDWithResponse call
+func ParseDeleteWebhookByIDResponse(rsp *http.Response) (*DeleteWebhookByIDResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookByIDResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest NotAnApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDynamicWebhooksForAppResponse parses an HTTP response from a GetDynamicWebhooksForAppWithResponse call
+func ParseGetDynamicWebhooksForAppResponse(rsp *http.Response) (*GetDynamicWebhooksForAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDynamicWebhooksForAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PageBeanWebhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest NotAnApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegisterDynamicWebhooksResponse parses an HTTP response from a RegisterDynamicWebhooksWithResponse call
+func ParseRegisterDynamicWebhooksResponse(rsp *http.Response) (*RegisterDynamicWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterDynamicWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContainerForRegisteredWebhooks
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest NotAnApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFailedWebhooksResponse parses an HTTP response from a GetFailedWebhooksWithResponse call
+func ParseGetFailedWebhooksResponse(rsp *http.Response) (*GetFailedWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFailedWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FailedWebhooks
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRefreshWebhooksResponse parses an HTTP response from a RefreshWebhooksWithResponse call
+func ParseRefreshWebhooksResponse(rsp *http.Response) (*RefreshWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefreshWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhooksExpirationDate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest NotAnApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}

@@ -24,7 +24,7 @@ func TestFinalErrorEndsTheWalk(t *testing.T) {
 				calls++
 				return OffsetPage[int]{}, tc.err
 			})
-			cursor := NewCursor("", 10, func(context.Context, string) (CursorPage[int], error) {
+			cursor := NewCursor("", func(context.Context, string) (CursorPage[int], error) {
 				calls++
 				return CursorPage[int]{}, tc.err
 			})

@@ -55,7 +55,9 @@ type CursorPage[T any] struct {
 	// Next is the cursor of the following page; empty when there is none.
 	Next string
 	// MaxResults is the page size the server used; 0 when it did not say.
-	// A page with fewer items is the last one for now.
+	// It is information only: a cursor server may send a short page and
+	// still a next cursor (Jira's failed-webhook list does), so only Next
+	// and Values decide where the walk ends.
 	MaxResults int
 }
 
@@ -81,7 +83,7 @@ type Pager[T any] struct {
 	cursorFetch CursorFetch[T]
 
 	startAt  int64 // offset pagers: the next page's offset
-	pageSize int   // the page size asked for; 0 means the server's default
+	pageSize int   // offset pagers: the page size asked for; 0 means the server's default
 	cursor   string
 	seen     map[string]struct{}
 
@@ -115,18 +117,15 @@ func NewOffset[T any](startAt int64, pageSize int, fetch OffsetFetch[T]) *Pager[
 
 // NewCursor returns a Pager over a cursor API. cursor is the first page's
 // cursor; what an empty cursor means is up to fetch (usually: the first
-// page). pageSize is the page size the caller asked for, used to recognise
-// the last page when the server does not report its own; 0 if unknown.
+// page).
 //
-// The walk ends at a page with no next cursor, an empty page, or a page
-// shorter than the page size: there is nothing more for now, but
-// [Pager.Cursor] still tells where to resume later, when more items may
-// exist (failed webhooks accumulate over time).
-func NewCursor[T any](cursor string, pageSize int, fetch CursorFetch[T]) *Pager[T] {
-	if pageSize < 0 {
-		pageSize = 0
-	}
-	p := &Pager[T]{cursorFetch: fetch, cursor: cursor, pageSize: pageSize}
+// The Pager follows every next cursor the server sends, whatever the
+// page's length. The walk ends at a page with no next cursor or an empty
+// page: there is nothing more for now, but [Pager.Cursor] still tells
+// where to resume later, when more items may exist (failed webhooks
+// accumulate over time).
+func NewCursor[T any](cursor string, fetch CursorFetch[T]) *Pager[T] {
+	p := &Pager[T]{cursorFetch: fetch, cursor: cursor}
 	if fetch == nil {
 		p.pending, p.done = errNilFetch, true
 	}
@@ -236,12 +235,7 @@ func (p *Pager[T]) nextCursor(ctx context.Context) ([]T, error) {
 	}
 	p.seen[p.cursor] = struct{}{}
 
-	n := len(page.Values)
-	size := page.MaxResults
-	if size <= 0 {
-		size = p.pageSize
-	}
-	if page.Next == "" || n == 0 || (size > 0 && n < size) {
+	if page.Next == "" || len(page.Values) == 0 {
 		// Nothing more for now. Resume from the next cursor if there is
 		// one, else from this page again.
 		p.done = true

@@ -208,13 +208,17 @@ func TestCursorPages(t *testing.T) {
 	}{
 		{"zero items", map[string]CursorPage[int]{"": {MaxResults: 2}}, 2, nil, []string{""}, ""},
 		{"zero items, next to poll", map[string]CursorPage[int]{"": {MaxResults: 2, Next: "a"}}, 2, nil, []string{""}, "a"},
-		{"one short page", map[string]CursorPage[int]{"": {Values: []int{1}, MaxResults: 2, Next: "a"}}, 2, []int{1}, []string{""}, "a"},
+		{"a short page with a next cursor is followed", map[string]CursorPage[int]{
+			"":  {Values: []int{1}, MaxResults: 2, Next: "a"},
+			"a": {MaxResults: 2, Next: "a"},
+		}, 2, []int{1}, []string{"", "a"}, "a"},
 		{"one page, no next", map[string]CursorPage[int]{"": {Values: []int{1, 2}, MaxResults: 2}}, 2, []int{1, 2}, []string{""}, ""},
 		{"many pages", map[string]CursorPage[int]{
 			"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 			"a": {Values: []int{3, 4}, MaxResults: 2, Next: "b"},
 			"b": {Values: []int{5}, MaxResults: 2, Next: "c"},
-		}, 2, []int{1, 2, 3, 4, 5}, []string{"", "a", "b"}, "c"},
+			"c": {MaxResults: 2},
+		}, 2, []int{1, 2, 3, 4, 5}, []string{"", "a", "b", "c"}, "c"},
 		{"full last page, then an empty one", map[string]CursorPage[int]{
 			"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 			"a": {MaxResults: 2, Next: "a"}, // an empty page may point at itself: poll it later
@@ -223,11 +227,13 @@ func TestCursorPages(t *testing.T) {
 			"":  {Values: []int{1, 2, 3, 4, 5}, MaxResults: 2, Next: "a"},
 			"a": {Values: []int{6, 7}, MaxResults: 2, Next: "b"},
 			"b": {Values: []int{8}, MaxResults: 2, Next: "c"},
-		}, 2, []int{1, 2, 3, 4, 5, 6, 7, 8}, []string{"", "a", "b"}, "c"},
+			"c": {MaxResults: 2},
+		}, 2, []int{1, 2, 3, 4, 5, 6, 7, 8}, []string{"", "a", "b", "c"}, "c"},
 		{"server does not report its page size", map[string]CursorPage[int]{
 			"":  {Values: []int{1, 2}, Next: "a"},
 			"a": {Values: []int{3}, Next: "b"},
-		}, 2, []int{1, 2, 3}, []string{"", "a"}, "b"},
+			"b": {},
+		}, 2, []int{1, 2, 3}, []string{"", "a", "b"}, "b"},
 		{"server caps the page size and says so", map[string]CursorPage[int]{
 			"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 			"a": {Values: []int{3, 4}, MaxResults: 2, Next: "b"},
@@ -236,7 +242,7 @@ func TestCursorPages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := &cursorServer{pages: tc.pages}
-			p := NewCursor("", tc.pageSize, srv.fetch)
+			p := NewCursor("", srv.fetch)
 			got, err := collect(t, p)
 			if err != nil {
 				t.Fatal(err)
@@ -282,7 +288,7 @@ func TestCursorRepeated(t *testing.T) {
 			if _, ok := tc.pages[""]; !ok {
 				start = "s"
 			}
-			p := NewCursor(start, 2, srv.fetch)
+			p := NewCursor(start, srv.fetch)
 			got, err := collect(t, p)
 			if !errors.Is(err, ErrRepeatedCursor) {
 				t.Fatalf("err = %v, want ErrRepeatedCursor", err)
@@ -306,8 +312,9 @@ func TestCursorResume(t *testing.T) {
 		"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 		"a": {Values: []int{3, 4}, MaxResults: 2, Next: "b"},
 		"b": {Values: []int{5}, MaxResults: 2, Next: "c"},
+		"c": {MaxResults: 2, Next: "c"}, // nothing yet: poll c later
 	}}
-	p := NewCursor("", 2, srv.fetch)
+	p := NewCursor("", srv.fetch)
 	if _, err := p.Next(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +323,7 @@ func TestCursorResume(t *testing.T) {
 		t.Fatalf("Cursor = %q, want a", saved)
 	}
 	// Later, in another process: pick up where we left off.
-	q := NewCursor(saved, 2, srv.fetch)
+	q := NewCursor(saved, srv.fetch)
 	got, err := collect(t, q)
 	if err != nil || !slices.Equal(got, []int{3, 4, 5}) {
 		t.Fatalf("resumed = %v, %v", got, err)
@@ -324,11 +331,12 @@ func TestCursorResume(t *testing.T) {
 	// Done for now; more failures arrive; poll from the saved cursor.
 	saved = q.Cursor()
 	srv.pages["c"] = CursorPage[int]{Values: []int{6}, MaxResults: 2, Next: "d"}
-	got, err = collect(t, NewCursor(saved, 2, srv.fetch))
+	srv.pages["d"] = CursorPage[int]{MaxResults: 2}
+	got, err = collect(t, NewCursor(saved, srv.fetch))
 	if err != nil || !slices.Equal(got, []int{6}) {
 		t.Fatalf("polled = %v, %v", got, err)
 	}
-	if !slices.Equal(srv.calls, []string{"", "a", "b", "c"}) {
+	if !slices.Equal(srv.calls, []string{"", "a", "b", "c", "c", "d"}) {
 		t.Errorf("requests = %q", srv.calls)
 	}
 }
@@ -339,10 +347,11 @@ func TestAllStopsAfterFirstError(t *testing.T) {
 		pages: map[string]CursorPage[int]{
 			"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 			"b": {Values: []int{5}, MaxResults: 2, Next: "c"},
+			"c": {MaxResults: 2},
 		},
 		fail: map[string]error{"a": boom},
 	}
-	p := NewCursor("", 2, srv.fetch)
+	p := NewCursor("", srv.fetch)
 	var got []int
 	var errs []error
 	for v, err := range p.All(context.Background()) {
@@ -409,7 +418,7 @@ func TestNoIOBeforeNext(t *testing.T) {
 
 func TestCanceledContext(t *testing.T) {
 	calls := 0
-	p := NewCursor("", 0, func(context.Context, string) (CursorPage[int], error) {
+	p := NewCursor("", func(context.Context, string) (CursorPage[int], error) {
 		calls++
 		return CursorPage[int]{}, nil
 	})
@@ -452,7 +461,7 @@ func TestErrorPagerAndNil(t *testing.T) {
 		t.Errorf("nil Pager yielded %v", err)
 	}
 
-	for _, q := range []*Pager[int]{NewOffset[int](0, 0, nil), NewCursor[int]("", 0, nil)} {
+	for _, q := range []*Pager[int]{NewOffset[int](0, 0, nil), NewCursor[int]("", nil)} {
 		if _, err := q.Next(context.Background()); err == nil {
 			t.Error("nil fetch: no error")
 		}
@@ -493,7 +502,7 @@ func ExampleNewCursor() {
 		"":               {Values: []string{"a", "b"}, MaxResults: 2, Next: "?failedAfter=2"},
 		"?failedAfter=2": {Values: []string{"c"}, MaxResults: 2, Next: "?failedAfter=3"},
 	}
-	p := NewCursor("", 2, func(_ context.Context, cursor string) (CursorPage[string], error) {
+	p := NewCursor("", func(_ context.Context, cursor string) (CursorPage[string], error) {
 		return pages[cursor], nil
 	})
 	for p.More() {
@@ -508,5 +517,6 @@ func ExampleNewCursor() {
 	// Output:
 	// [a b]
 	// [c]
+	// []
 	// resume later from "?failedAfter=3"
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 )
 
 // AdminPath is the path, under the site's base URL, of Jira's admin webhook
@@ -17,6 +15,7 @@ const AdminPath = "/rest/webhooks/1.0/webhook"
 // AdminClient manages the admin webhooks of one Jira site through
 // /rest/webhooks/1.0/webhook: create, list, get, update and delete. Get one
 // from [Client.Admin] or [NewAdminClient]. It is safe for concurrent use.
+// It is a thin layer over the generated client of package openapi/admin.
 //
 // Admin webhooks need a Jira administrator: authenticate the http.Client
 // given with [WithHTTPClient] as one, with basic auth (email and API token,
@@ -29,30 +28,26 @@ const AdminPath = "/rest/webhooks/1.0/webhook"
 // It shares the Client's HTTP client, User-Agent and retry policy: List,
 // Get, Update and Delete are retried on 429, 502, 503 and 504 and network
 // errors; Create is never retried, so that a webhook is not created twice.
+//
+// Jira's reference for every method: the webhooks guide, "Registering a
+// webhook via the Jira REST API",
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 type AdminClient struct {
-	c        *Client
-	endpoint string // https://site/base/rest/webhooks/1.0/webhook
+	c *Client
 }
 
 // Admin returns an AdminClient for the same site, with the same options
 // (HTTP client and its credentials, User-Agent, retries) as c.
 // [WithAPIVersion] does not apply: the admin webhook API has one version.
 func (c *Client) Admin() *AdminClient {
-	if c == nil {
-		return &AdminClient{}
-	}
-	site := c.endpoint
-	if i := strings.LastIndex(site, "/rest/api/"); i >= 0 {
-		site = site[:i]
-	}
-	return &AdminClient{c: c, endpoint: site + AdminPath}
+	return &AdminClient{c: c}
 }
 
 // NewAdminClient returns an AdminClient for the Jira site at baseURL
 // (https://your-domain.atlassian.net, or
 // https://api.atlassian.com/ex/jira/{cloudId} with OAuth 2.0), configured by
 // the same options as [NewClient]. It is NewClient(baseURL, opts...).Admin().
-func NewAdminClient(baseURL string, opts ...Option) (*AdminClient, error) {
+func NewAdminClient(baseURL string, opts ...ClientOption) (*AdminClient, error) {
 	c, err := NewClient(baseURL, opts...)
 	if err != nil {
 		return nil, err
@@ -66,6 +61,9 @@ var errNilAdminClient = errors.New("webhooks: nil or zero *AdminClient (use Clie
 // ID. w needs a Name and an absolute http or https URL; otherwise Create
 // returns an error matching [ErrInvalidAdminWebhook] and sends nothing.
 // Create is never retried.
+//
+// Jira's reference: Registering a webhook via the Jira REST API,
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 func (a *AdminClient) Create(ctx context.Context, w AdminWebhook) (*AdminWebhook, error) {
 	if err := a.ok(); err != nil {
 		return nil, err
@@ -73,20 +71,25 @@ func (a *AdminClient) Create(ctx context.Context, w AdminWebhook) (*AdminWebhook
 	if err := w.check(); err != nil {
 		return nil, err
 	}
-	return a.write(ctx, http.MethodPost, a.endpoint, w, false)
+	resp, err := a.c.admin.CreateAdminWebhook(orBackground(ctx), w.request())
+	return a.webhook(resp, err, 0, false)
 }
 
 // List returns every admin webhook of the site. Jira does not page this
 // list.
+//
+// Jira's reference: Querying a webhook via the Jira REST API,
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 func (a *AdminClient) List(ctx context.Context) ([]AdminWebhook, error) {
 	if err := a.ok(); err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	if err := a.c.send(ctx, http.MethodGet, a.endpoint, nil, true, &raw); err != nil {
+	resp, err := a.c.admin.GetAdminWebhooks(orBackground(ctx))
+	raw, err := answer(resp, err, a.c.doer.retry, rawJSON)
+	if err != nil {
 		return nil, adminError(err, false)
 	}
-	ws, err := decodeAdminWebhooks(raw)
+	ws, err := decodeAdminWebhooks(*raw)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", AdminPath, err)
 	}
@@ -96,23 +99,15 @@ func (a *AdminClient) List(ctx context.Context) ([]AdminWebhook, error) {
 // Get returns the admin webhook with the given ID. An unknown ID gives an
 // error matching [ErrAdminWebhookNotFound]; an ID of 0 or less,
 // [ErrInvalidID] with nothing sent.
+//
+// Jira's reference: Querying a webhook via the Jira REST API,
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 func (a *AdminClient) Get(ctx context.Context, id int64) (*AdminWebhook, error) {
-	target, err := a.item(id)
-	if err != nil {
+	if err := a.item(id); err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	if err := a.c.send(ctx, http.MethodGet, target, nil, true, &raw); err != nil {
-		return nil, adminError(err, true)
-	}
-	w, err := decodeAdminWebhook(raw)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s/%d: %w", AdminPath, id, err)
-	}
-	if w.ID == 0 {
-		w.ID = id
-	}
-	return &w, nil
+	resp, err := a.c.admin.GetAdminWebhook(orBackground(ctx), id)
+	return a.webhook(resp, err, id, true)
 }
 
 // Update replaces the admin webhook with the given ID by w (its ID, Self and
@@ -120,31 +115,33 @@ func (a *AdminClient) Get(ctx context.Context, id int64) (*AdminWebhook, error) 
 // field is sent, so start from what Get returned to change one thing. An
 // empty Secret is left out of the request, which keeps the secret Jira has.
 // Errors are those of Create and Get.
+//
+// Jira's reference: Registering a webhook via the Jira REST API,
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 func (a *AdminClient) Update(ctx context.Context, id int64, w AdminWebhook) (*AdminWebhook, error) {
-	target, err := a.item(id)
-	if err != nil {
+	if err := a.item(id); err != nil {
 		return nil, err
 	}
 	if err := w.check(); err != nil {
 		return nil, err
 	}
-	got, err := a.write(ctx, http.MethodPut, target, w, true)
-	if got != nil && got.ID == 0 {
-		got.ID = id
-	}
-	return got, err
+	resp, err := a.c.admin.UpdateAdminWebhook(orBackground(ctx), id, w.request())
+	return a.webhook(resp, err, id, true)
 }
 
 // Delete deletes the admin webhook with the given ID. An unknown ID gives an
 // error matching [ErrAdminWebhookNotFound]; an ID of 0 or less,
 // [ErrInvalidID] with nothing sent. Jira refuses to delete a webhook used
 // by a workflow post function.
+//
+// Jira's reference: Unregistering a webhook via the Jira REST API,
+// https://developer.atlassian.com/cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api
 func (a *AdminClient) Delete(ctx context.Context, id int64) error {
-	target, err := a.item(id)
-	if err != nil {
+	if err := a.item(id); err != nil {
 		return err
 	}
-	if err := a.c.send(ctx, http.MethodDelete, target, nil, true, nil); err != nil {
+	resp, err := a.c.admin.DeleteAdminWebhook(orBackground(ctx), id)
+	if _, err := answer(resp, err, a.c.doer.retry, rawJSON); err != nil {
 		return adminError(err, true)
 	}
 	return nil
@@ -157,32 +154,40 @@ func (a *AdminClient) ok() error {
 	return nil
 }
 
-// item returns the URL of the webhook with the given ID.
-func (a *AdminClient) item(id int64) (string, error) {
+// item checks the ID of a call on one webhook.
+func (a *AdminClient) item(id int64) error {
 	if err := a.ok(); err != nil {
-		return "", err
+		return err
 	}
 	if id <= 0 {
-		return "", fmt.Errorf("%w: %d", ErrInvalidID, id)
+		return fmt.Errorf("%w: %d", ErrInvalidID, id)
 	}
-	return a.endpoint + "/" + strconv.FormatInt(id, 10), nil
+	return nil
 }
 
-// write sends w to target with method and decodes the webhook Jira answers.
-func (a *AdminClient) write(ctx context.Context, method, target string, w AdminWebhook, idempotent bool) (*AdminWebhook, error) {
-	body, err := json.Marshal(w.request())
+// webhook finishes a call that answers one webhook: the one with the given
+// ID (0 for Create, whose answer names it).
+func (a *AdminClient) webhook(resp *http.Response, err error, id int64, oneWebhook bool) (*AdminWebhook, error) {
+	raw, err := answer(resp, err, a.c.doer.retry, rawJSON)
 	if err != nil {
-		return nil, fmt.Errorf("webhooks: admin webhook: %w", err)
+		return nil, adminError(err, oneWebhook)
 	}
-	var raw json.RawMessage
-	if err := a.c.send(ctx, method, target, body, idempotent, &raw); err != nil {
-		return nil, adminError(err, method == http.MethodPut)
-	}
-	got, err := decodeAdminWebhook(raw)
+	w, err := decodeAdminWebhook(*raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, AdminPath, err)
+		return nil, fmt.Errorf("%s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
 	}
-	return &got, nil
+	if w.ID == 0 {
+		w.ID = id
+	}
+	return &w, nil
+}
+
+// rawJSON is the parser of admin answers: their body as it came, decoded
+// leniently by decodeAdminWebhook, because Jira versions disagree on field
+// types.
+func rawJSON(resp *http.Response) (*json.RawMessage, error) {
+	b := json.RawMessage(bodyOf(resp))
+	return &b, nil
 }
 
 // adminError makes 401, 403 and (for calls on one webhook) 404 answers

@@ -439,7 +439,7 @@ func TestClientAdminEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewClient(%q): %v", base, err)
 		}
-		if got := c.Admin().endpoint; got != want {
+		if got := strings.TrimSuffix(c.Admin().c.admin.Server, "/") + AdminPath; got != want {
 			t.Errorf("Admin endpoint for %q = %q, want %q", base, got, want)
 		}
 	}

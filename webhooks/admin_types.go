@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jirahooks/jirahooks/internal/jiratime"
+	"github.com/jirahooks/jirahooks/openapi/admin"
 )
 
 // AdminWebhook is an admin webhook: one created by a Jira administrator in
@@ -130,17 +131,6 @@ func AdminEvents() []EventName {
 // "filters" object.
 const adminJQLSection = "issue-related-events-section"
 
-// adminRequest is the JSON body of a create or update.
-type adminRequest struct {
-	Name        string            `json:"name"`
-	URL         string            `json:"url"`
-	Events      []EventName       `json:"events"`
-	Filters     map[string]string `json:"filters"`
-	ExcludeBody bool              `json:"excludeBody"`
-	Enabled     bool              `json:"enabled"`
-	Secret      string            `json:"secret,omitempty"`
-}
-
 // check reports what makes w unfit to create or update, wrapping
 // ErrInvalidAdminWebhook.
 func (w *AdminWebhook) check() error {
@@ -174,24 +164,25 @@ func (w *AdminWebhook) check() error {
 }
 
 // request returns the wire form of w.
-func (w *AdminWebhook) request() adminRequest {
-	events := w.Events
-	if events == nil {
-		events = []EventName{}
+func (w *AdminWebhook) request() admin.AdminWebhookRequest {
+	events := make([]string, len(w.Events))
+	for i, e := range w.Events {
+		events[i] = string(e)
 	}
-	filters := map[string]string{}
-	if w.JQLFilter != "" {
-		filters[adminJQLSection] = w.JQLFilter
-	}
-	return adminRequest{
+	r := admin.AdminWebhookRequest{
 		Name:        w.Name,
 		URL:         w.URL,
 		Events:      events,
-		Filters:     filters,
 		ExcludeBody: w.ExcludeBody,
 		Enabled:     !w.Disabled,
-		Secret:      w.Secret,
 	}
+	if w.JQLFilter != "" {
+		r.Filters.IssueRelatedEventsSection = &w.JQLFilter
+	}
+	if w.Secret != "" {
+		r.Secret = &w.Secret
+	}
+	return r
 }
 
 // adminResponse is the JSON of a webhook in Jira's answers. Every field is

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jirahooks/jirahooks/internal/retry"
 	"github.com/jirahooks/jirahooks/openapi"
+	"github.com/jirahooks/jirahooks/openapi/admin"
 	"github.com/jirahooks/jirahooks/pagination"
 )
 
@@ -31,19 +31,16 @@ import (
 // and on network errors, honouring Retry-After, at most 4 times by default
 // ([WithRetry], [WithBackoff]); Register is never retried.
 type Client struct {
-	hc        *http.Client
-	userAgent string
-	retry     retry.Policy
+	api   *openapi.Client // the generated dynamic-webhook client
+	admin *admin.Client   // the generated admin-webhook client
+	doer  *doer           // what both send through
 
-	origin   string // clientOrigin of the base URL
 	basePath string // the base URL's path, without a trailing slash
 	gateway  bool   // the base URL is https://api.atlassian.com/...
 
-	endpoint        string // .../rest/api/N/webhook
-	refreshEndpoint string // .../webhook/refresh
-	failedEndpoint  string // .../webhook/failed
-	failedURL       *url.URL
-	failedPath      string // /rest/api/N/webhook/failed
+	failedEndpoint string   // .../rest/api/N/webhook/failed
+	failedURL      *url.URL // failedEndpoint, parsed
+	failedPath     string   // /rest/api/N/webhook/failed
 }
 
 // NewClient returns a Client for the Jira site at baseURL: the site URL
@@ -56,7 +53,7 @@ type Client struct {
 // A call lasts as long as its context allows, retries included; the
 // default *http.Client has no timeout of its own, so give contexts a
 // deadline (or [WithHTTPClient] a client with a Timeout).
-func NewClient(baseURL string, opts ...Option) (*Client, error) {
+func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	cfg := clientConfig{apiVersion: 3, userAgent: DefaultUserAgent, retry: retry.Default()}
 	for _, opt := range opts {
 		if opt == nil {
@@ -90,27 +87,31 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("webhooks: base URL %q: give the site URL, without /rest/api/...", baseURL)
 	}
 
-	c := &Client{
-		userAgent: cfg.userAgent,
-		retry:     cfg.retry,
-		origin:    clientOrigin(u),
-		basePath:  basePath,
-		gateway:   strings.EqualFold(u.Hostname(), "api.atlassian.com"),
-	}
+	site := u.Scheme + "://" + u.Host + basePath
 	hc := cfg.httpClient
 	if hc == nil {
 		hc = http.DefaultClient
 	}
 	own := *hc
-	own.CheckRedirect = c.checkRedirect(hc.CheckRedirect)
-	c.hc = &own
+	d := &doer{hc: &own, userAgent: cfg.userAgent, retry: cfg.retry, origin: clientOrigin(u)}
+	own.CheckRedirect = checkRedirect(d.origin, hc.CheckRedirect)
 
-	c.endpoint = u.Scheme + "://" + u.Host + basePath + "/rest/api/" + strconv.Itoa(cfg.apiVersion) + "/webhook"
-	c.refreshEndpoint = c.endpoint + "/refresh"
-	c.failedEndpoint = c.endpoint + "/failed"
-	c.failedPath = "/rest/api/" + strconv.Itoa(cfg.apiVersion) + "/webhook/failed"
+	version := "/rest/api/" + strconv.Itoa(cfg.apiVersion)
+	c := &Client{
+		doer:           d,
+		basePath:       basePath,
+		gateway:        strings.EqualFold(u.Hostname(), "api.atlassian.com"),
+		failedEndpoint: site + version + "/webhook/failed",
+		failedPath:     version + "/webhook/failed",
+	}
 	if c.failedURL, err = url.Parse(c.failedEndpoint); err != nil {
 		return nil, fmt.Errorf("webhooks: bad base URL: %w", err)
+	}
+	if c.api, err = openapi.NewClient(site+version, openapi.WithHTTPClient(d)); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	if c.admin, err = admin.NewClient(site, admin.WithHTTPClient(d)); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return c, nil
 }
@@ -138,10 +139,14 @@ func atlassianHost(host string) bool {
 //
 // Register is never retried: a second attempt could register the webhooks
 // twice. With no hooks it returns [ErrNoWebhooks] and sends nothing. If
-// Jira answers with a different number of results than webhooks requested,
-// Register returns Jira's results as they came (they cannot be matched to
-// the request, but their IDs are real webhooks, to delete or keep) with an
-// error matching [ErrUnexpectedResponse].
+// Jira's answer makes no sense (a different number of results than
+// webhooks requested, a created ID of 0 or less, a result with both an ID
+// and errors), Register returns Jira's results as they came (their
+// positive IDs are real webhooks, to delete or keep) with an error
+// matching [ErrUnexpectedResponse].
+//
+// Jira's reference: Register dynamic webhooks,
+// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-post
 func (c *Client) Register(ctx context.Context, url string, hooks ...Details) ([]Registration, error) {
 	if c == nil {
 		return nil, errNilClient
@@ -165,29 +170,40 @@ func (c *Client) Register(ctx context.Context, url string, hooks ...Details) ([]
 			IssuePropertyKeysFilter: h.IssuePropertyKeysFilter,
 		}
 	}
-	body, err := json.Marshal(&req)
+	resp, err := c.api.RegisterDynamicWebhooks(orBackground(ctx), req)
+	r, err := answer(resp, err, c.doer.retry, openapi.ParseRegisterDynamicWebhooksResponse)
 	if err != nil {
-		return nil, fmt.Errorf("webhooks: Register: %w", err)
+		return nil, err
 	}
-	var res openapi.ContainerForRegisteredWebhooks
-	if err := c.send(ctx, http.MethodPost, c.endpoint, body, false, &res); err != nil {
+	res, err := decodeJSON(resp, r.JSON200, r.Body)
+	if err != nil {
 		return nil, err
 	}
 	regs := make([]Registration, len(res.WebhookRegistrationResult))
 	var created []int64
+	var bad []string
 	for i, r := range res.WebhookRegistrationResult {
-		if r.CreatedWebhookID != nil && *r.CreatedWebhookID != 0 {
-			regs[i].ID = *r.CreatedWebhookID
-			created = append(created, regs[i].ID)
-		}
 		regs[i].Errors = r.Errors
-		if regs[i].ID == 0 && len(r.Errors) == 0 {
+		switch id := r.CreatedWebhookID; {
+		case id != nil && *id <= 0:
+			bad = append(bad, fmt.Sprintf("result %d has createdWebhookId %d", i, *id))
+		case id != nil && len(r.Errors) > 0:
+			bad = append(bad, fmt.Sprintf("result %d has both createdWebhookId %d and errors", i, *id))
+			regs[i].ID = *id
+			created = append(created, *id)
+		case id != nil:
+			regs[i].ID = *id
+			created = append(created, *id)
+		}
+		if regs[i].ID == 0 && len(regs[i].Errors) == 0 {
 			regs[i].Errors = []string{"Jira returned neither a webhook ID nor errors"}
 		}
 	}
 	if len(regs) != len(hooks) {
-		return regs, fmt.Errorf("%w: Jira answered %d registration results for %d webhooks, so they cannot be matched to the request (created IDs: %v)",
-			ErrUnexpectedResponse, len(regs), len(hooks), created)
+		bad = append(bad, fmt.Sprintf("%d registration results for %d webhooks, so they cannot be matched to the request", len(regs), len(hooks)))
+	}
+	if len(bad) > 0 {
+		return regs, unexpected(resp, "%s (created IDs: %v)", strings.Join(bad, "; "), created)
 	}
 	return regs, nil
 }
@@ -195,7 +211,13 @@ func (c *Client) Register(ctx context.Context, url string, hooks ...Details) ([]
 // List returns a Pager over the webhooks the calling app registered, an
 // offset-paged listing. Nothing is sent until the Pager's first Next. opts
 // may be nil; the Pager keeps a copy, so changing opts later has no
-// effect. A negative MaxResults or StartAt makes the first Next fail.
+// effect. A negative MaxResults or StartAt makes the first Next fail. A
+// page that makes no sense (a negative startAt or maxResults, an
+// expiration date before 2000 or after 2200) fails with an error matching
+// [ErrUnexpectedResponse].
+//
+// Jira's reference: Get dynamic webhooks for app,
+// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-get
 func (c *Client) List(opts *ListOptions) *pagination.Pager[Webhook] {
 	if c == nil {
 		return pagination.Error[Webhook](errNilClient)
@@ -214,17 +236,22 @@ func (c *Client) List(opts *ListOptions) *pagination.Pager[Webhook] {
 }
 
 func (c *Client) fetchWebhooks(ctx context.Context, startAt int64, maxResults int) (pagination.OffsetPage[Webhook], error) {
-	b := make([]byte, 0, len(c.endpoint)+40)
-	b = append(b, c.endpoint...)
-	b = append(b, "?startAt="...)
-	b = strconv.AppendInt(b, startAt, 10)
+	params := openapi.GetDynamicWebhooksForAppParams{StartAt: &startAt}
 	if maxResults > 0 {
-		b = append(b, "&maxResults="...)
-		b = strconv.AppendInt(b, int64(min(maxResults, math.MaxInt32)), 10)
+		size := int32(min(maxResults, math.MaxInt32))
+		params.MaxResults = &size
 	}
-	var page openapi.PageBeanWebhook
-	if err := c.send(ctx, http.MethodGet, string(b), nil, true, &page); err != nil {
+	resp, err := c.api.GetDynamicWebhooksForApp(orBackground(ctx), &params)
+	r, err := answer(resp, err, c.doer.retry, openapi.ParseGetDynamicWebhooksForAppResponse)
+	if err != nil {
 		return pagination.OffsetPage[Webhook]{}, pageError(err)
+	}
+	page, err := decodeJSON(resp, r.JSON200, r.Body)
+	if err != nil {
+		return pagination.OffsetPage[Webhook]{}, pagination.Final(err)
+	}
+	if err := checkWebhookPage(page); err != nil {
+		return pagination.OffsetPage[Webhook]{}, pagination.Final(unexpected(resp, "%v", err))
 	}
 	out := pagination.OffsetPage[Webhook]{
 		Values:  webhooksFromWire(page.Values),
@@ -237,6 +264,35 @@ func (c *Client) fetchWebhooks(ctx context.Context, startAt int64, maxResults in
 	}
 	return out, nil
 }
+
+// checkWebhookPage reports what makes no sense in a page of webhooks.
+func checkWebhookPage(p *openapi.PageBeanWebhook) error {
+	switch {
+	case p.StartAt != nil && *p.StartAt < 0:
+		return fmt.Errorf("a negative startAt %d", *p.StartAt)
+	case p.MaxResults != nil && *p.MaxResults < 0:
+		return fmt.Errorf("a negative maxResults %d", *p.MaxResults)
+	case p.Total != nil && *p.Total < 0:
+		return fmt.Errorf("a negative total %d", *p.Total)
+	}
+	for _, w := range p.Values {
+		if w.ExpirationDate != nil && !w.ExpirationDate.IsZero() && !plausible(w.ExpirationDate.Time) {
+			return fmt.Errorf("webhook %d expiring at %v", w.ID, w.ExpirationDate.UTC())
+		}
+	}
+	return nil
+}
+
+// plausible reports whether t, a time Jira sent, is one it could mean:
+// after 2000 and before 2200.
+func plausible(t time.Time) bool {
+	return t.After(minPlausible) && t.Before(maxPlausible)
+}
+
+var (
+	minPlausible = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxPlausible = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // webhooksFromWire converts a page of wire webhooks, with one allocation
 // for all their events.
@@ -277,14 +333,20 @@ func webhooksFromWire(ws []openapi.Webhook) []Webhook {
 // about 72 hours and answers only Connect apps. Nothing is sent until the
 // Pager's first Next; opts may be nil and is copied.
 //
-// The walk ends when Jira has no more failures for now. The Pager's Cursor
-// then says where to resume: save it and pass it as
-// [FailedOptions.Cursor] later to get only newer failures. Next-page URLs
-// are followed only when they address this Client's failed-webhook endpoint
-// on the same site (or, behind the API gateway, the same endpoint on the
-// *.atlassian.net site, whose query is then sent to the gateway); any
-// other URL ends the walk with an error matching
-// [ErrForeignURL], with no request sent.
+// The Pager follows Jira's next URL whenever Jira sends one, and the walk
+// ends at a page without values or without a next URL: there are no more
+// failures for now. The Pager's Cursor then says where to resume: save it
+// and pass it as [FailedOptions.Cursor] later to get only newer failures.
+// Next-page URLs are followed only when they address this Client's
+// failed-webhook endpoint on the same site (or, behind the API gateway, the
+// same endpoint on the *.atlassian.net site, whose query is then sent to
+// the gateway); any other URL ends the walk with an error matching
+// [ErrForeignURL], with no request sent. A page that makes no sense (a
+// negative maxResults, a failure time before 2000 or after 2200) fails
+// with an error matching [ErrUnexpectedResponse].
+//
+// Jira's reference: Get failed webhooks,
+// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-failed-get
 func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook] {
 	if c == nil {
 		return pagination.Error[FailedWebhook](errNilClient)
@@ -294,11 +356,7 @@ func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook
 		o = *opts
 	}
 	if o.Cursor != "" {
-		size := 0
-		if u, err := url.Parse(o.Cursor); err == nil {
-			size, _ = strconv.Atoi(u.Query().Get("maxResults"))
-		}
-		return pagination.NewCursor(o.Cursor, max(size, 0), c.fetchFailed)
+		return pagination.NewCursor(o.Cursor, c.fetchFailed)
 	}
 	if o.MaxResults < 0 {
 		return pagination.Error[FailedWebhook](fmt.Errorf("webhooks: ListFailed: negative MaxResults %d", o.MaxResults))
@@ -318,7 +376,7 @@ func (c *Client) ListFailed(opts *FailedOptions) *pagination.Pager[FailedWebhook
 	if len(q) > 0 {
 		start += "?" + q.Encode()
 	}
-	return pagination.NewCursor(start, o.MaxResults, c.fetchFailed)
+	return pagination.NewCursor(start, c.fetchFailed)
 }
 
 func (c *Client) fetchFailed(ctx context.Context, cursor string) (pagination.CursorPage[FailedWebhook], error) {
@@ -326,36 +384,39 @@ func (c *Client) fetchFailed(ctx context.Context, cursor string) (pagination.Cur
 	if err != nil {
 		return pagination.CursorPage[FailedWebhook]{}, pagination.Final(err)
 	}
-	var page openapi.FailedWebhooks
-	if err := c.send(ctx, http.MethodGet, target, nil, true, &page); err != nil {
+	// The generated call addresses the failed-webhook endpoint; the
+	// cursor's query goes with it verbatim.
+	_, query, _ := strings.Cut(target, "?")
+	resp, err := c.api.GetFailedWebhooks(orBackground(ctx), nil, withQuery(query))
+	r, err := answer(resp, err, c.doer.retry, openapi.ParseGetFailedWebhooksResponse)
+	if err != nil {
 		return pagination.CursorPage[FailedWebhook]{}, pageError(err)
+	}
+	page, err := decodeJSON(resp, r.JSON200, r.Body)
+	if err != nil {
+		return pagination.CursorPage[FailedWebhook]{}, pagination.Final(err)
+	}
+	if page.MaxResults < 0 {
+		return pagination.CursorPage[FailedWebhook]{}, pagination.Final(unexpected(resp, "a negative maxResults %d", page.MaxResults))
 	}
 	vals := make([]FailedWebhook, len(page.Values))
 	for i := range page.Values {
 		f := &page.Values[i]
-		vals[i] = FailedWebhook{ID: f.ID, URL: f.URL, FailureTime: time.UnixMilli(f.FailureTime).UTC()}
+		t := time.UnixMilli(f.FailureTime).UTC()
+		if !plausible(t) {
+			return pagination.CursorPage[FailedWebhook]{}, pagination.Final(unexpected(resp, "failure %q at %d ms since the epoch", f.ID, f.FailureTime))
+		}
+		vals[i] = FailedWebhook{ID: f.ID, URL: f.URL, FailureTime: t}
 		if f.Body != nil {
 			vals[i].Body = *f.Body
 		}
 	}
 	out := pagination.CursorPage[FailedWebhook]{Values: vals, MaxResults: int(page.MaxResults)}
-	switch {
-	case page.Next != nil && *page.Next != "":
+	if page.Next != nil && *page.Next != "" {
 		out.Next = *page.Next
 		if resolved, err := c.resolveFailedCursor(*page.Next); err == nil {
 			out.Next = resolved // else following it will fail
 		}
-	case len(page.Values) > 0:
-		// No next URL: the documented alternative is the failure time of
-		// the last item as failedAfter.
-		u, _ := url.Parse(target)
-		q := u.Query()
-		q.Del("after")
-		q.Set("failedAfter", strconv.FormatInt(page.Values[len(page.Values)-1].FailureTime, 10))
-		u.RawQuery = q.Encode()
-		out.Next = u.String()
-	default:
-		out.Next = target // nothing yet: poll the same page later
 	}
 	return out, nil
 }
@@ -366,8 +427,12 @@ func (c *Client) fetchFailed(ctx context.Context, cursor string) (pagination.Cur
 // to other apps, without error.
 //
 // With no IDs Refresh returns [ErrNoIDs], and with an ID of 0 or less
-// [ErrInvalidID], sending nothing. An answer without an expiration date is
-// an error matching [ErrUnexpectedResponse], never a zero time.
+// [ErrInvalidID], sending nothing. An answer without an expiration date,
+// or with one before 2000 or after 2200, is an error matching
+// [ErrUnexpectedResponse], never a zero or absurd time.
+//
+// Jira's reference: Extend webhook life,
+// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-refresh-put
 func (c *Client) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, errNilClient
@@ -376,12 +441,20 @@ func (c *Client) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	var res openapi.WebhooksExpirationDate
-	if err := c.send(ctx, http.MethodPut, c.refreshEndpoint, body, true, &res); err != nil {
+	resp, err := c.api.RefreshWebhooks(orBackground(ctx), body)
+	r, err := answer(resp, err, c.doer.retry, openapi.ParseRefreshWebhooksResponse)
+	if err != nil {
 		return time.Time{}, err
 	}
-	if res.ExpirationDate == nil || res.ExpirationDate.IsZero() {
-		return time.Time{}, fmt.Errorf("%w: PUT %s: no expirationDate in the answer", ErrUnexpectedResponse, c.refreshEndpoint)
+	res, err := decodeJSON(resp, r.JSON200, r.Body)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
+	case res.ExpirationDate == nil || res.ExpirationDate.IsZero():
+		return time.Time{}, unexpected(resp, "no expirationDate in the answer")
+	case !plausible(res.ExpirationDate.Time):
+		return time.Time{}, unexpected(resp, "expirationDate %v", res.ExpirationDate.UTC())
 	}
 	return res.ExpirationDate.UTC(), nil
 }
@@ -389,6 +462,9 @@ func (c *Client) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 // Delete removes the webhooks with the given IDs. Jira ignores IDs of
 // webhooks that belong to other apps. With no IDs Delete returns
 // [ErrNoIDs], and with an ID of 0 or less [ErrInvalidID], sending nothing.
+//
+// Jira's reference: Delete webhooks by ID,
+// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-webhooks/#api-rest-api-3-webhook-delete
 func (c *Client) Delete(ctx context.Context, ids ...int64) error {
 	if c == nil {
 		return errNilClient
@@ -397,23 +473,30 @@ func (c *Client) Delete(ctx context.Context, ids ...int64) error {
 	if err != nil {
 		return err
 	}
-	return c.send(ctx, http.MethodDelete, c.endpoint, body, true, nil)
+	resp, err := c.api.DeleteWebhookByID(orBackground(ctx), body)
+	_, err = answer(resp, err, c.doer.retry, openapi.ParseDeleteWebhookByIDResponse)
+	return err
 }
 
-func clientIDsBody(ids []int64) ([]byte, error) {
+func clientIDsBody(ids []int64) (openapi.ContainerForWebhookIDs, error) {
 	if len(ids) == 0 {
-		return nil, ErrNoIDs
+		return openapi.ContainerForWebhookIDs{}, ErrNoIDs
 	}
 	for _, id := range ids {
 		if id <= 0 {
-			return nil, fmt.Errorf("%w: %d", ErrInvalidID, id)
+			return openapi.ContainerForWebhookIDs{}, fmt.Errorf("%w: %d", ErrInvalidID, id)
 		}
 	}
-	b, err := json.Marshal(openapi.ContainerForWebhookIDs{WebhookIDs: ids})
-	if err != nil {
-		return nil, fmt.Errorf("webhooks: %w", err)
+	return openapi.ContainerForWebhookIDs{WebhookIDs: ids}, nil
+}
+
+// orBackground is ctx, or context.Background() for a nil ctx, which the
+// generated clients cannot take.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
 	}
-	return b, nil
+	return ctx
 }
 
 // pageError marks the errors no retry of the same page can mend as final
@@ -432,4 +515,49 @@ func pageError(err error) error {
 		return pagination.Final(err)
 	}
 	return err
+}
+
+// resolveFailedCursor turns a failed-webhook cursor (Jira's next URL,
+// absolute or relative, or one saved from Pager.Cursor) into the URL to
+// GET, and refuses any that would send the request, and its credentials,
+// anywhere but this Client's failed-webhook endpoint.
+//
+// Root-relative cursors ("/rest/api/3/webhook/failed?...") are relative to
+// the base URL, path included. Behind the API gateway
+// (https://api.atlassian.com/ex/jira/{cloudId}) Jira's next URLs name the
+// site (https://your-domain.atlassian.net/rest/api/3/...): their query is
+// moved onto the gateway URL rather than followed.
+func (c *Client) resolveFailedCursor(cursor string) (string, error) {
+	u, err := url.Parse(cursor)
+	if err != nil {
+		return "", fmt.Errorf("webhooks: bad failed-webhook cursor %q: %w", shortenText(cursor, 100), err)
+	}
+	if u.Scheme == "" && u.Host == "" {
+		if strings.HasPrefix(u.Path, "/rest/") && c.basePath != "" {
+			u.Path, u.RawPath = c.basePath+u.Path, ""
+		}
+		u = c.failedURL.ResolveReference(u)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.User == nil {
+		if clientOrigin(u) == c.doer.origin && c.isFailedPath(u.EscapedPath(), c.basePath) {
+			return u.String(), nil
+		}
+		if c.gateway && strings.EqualFold(u.Scheme, "https") && u.Port() == "" &&
+			strings.HasSuffix(strings.ToLower(u.Hostname()), ".atlassian.net") && c.isFailedPath(u.EscapedPath(), "") {
+			if u.RawQuery == "" {
+				return c.failedEndpoint, nil
+			}
+			return c.failedEndpoint + "?" + u.RawQuery, nil
+		}
+	}
+	return "", fmt.Errorf("%w: refusing to follow next-page URL %s", ErrForeignURL, shortenText(u.Redacted(), 200))
+}
+
+// isFailedPath reports whether p is prefix followed by the path of this
+// Client's failed-webhook endpoint (/rest/api/N/webhook/failed, N the API
+// version), with or without a final slash.
+func (c *Client) isFailedPath(p, prefix string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), prefix)
+	return ok && rest == c.failedPath
 }

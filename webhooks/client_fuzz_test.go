@@ -129,7 +129,7 @@ func FuzzResolveFailedCursor(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%q resolved to %q, not a URL: %v", cursor, got, err)
 			}
-			if clientOrigin(u) != c.origin || u.User != nil || strings.TrimSuffix(u.EscapedPath(), "/") != c.basePath+c.failedPath {
+			if clientOrigin(u) != c.doer.origin || u.User != nil || strings.TrimSuffix(u.EscapedPath(), "/") != c.basePath+c.failedPath {
 				t.Fatalf("%q resolved to %q, off %s", cursor, got, c.failedEndpoint)
 			}
 		}

@@ -225,8 +225,14 @@ func TestClientOperations(t *testing.T) {
 				if !reflect.DeepEqual(failed, wantFailed) {
 					t.Errorf("ListFailed = %+v\nwant %+v", failed, wantFailed)
 				}
-				if fp.More() {
-					t.Error("ListFailed: More after a short page")
+				// The documented answer is short but has a next link,
+				// which is followed; this one names Atlassian's example
+				// site, not this server, so it is refused unsent.
+				if !fp.More() {
+					t.Error("ListFailed: the next link is not followed")
+				}
+				if rest, err := fp.Next(ctx); !errors.Is(err, ErrForeignURL) || len(rest) != 0 || fp.More() {
+					t.Errorf("ListFailed after the next link: %v, %v, More %t; want ErrForeignURL", rest, err, fp.More())
 				}
 
 				// Refresh
@@ -480,8 +486,8 @@ func TestNewClient(t *testing.T) {
 			t.Errorf("NewClient(%q): %v", tc.base, err)
 			continue
 		}
-		if c.endpoint != tc.endpoint {
-			t.Errorf("NewClient(%q) endpoint %q, want %q", tc.base, c.endpoint, tc.endpoint)
+		if got := c.api.Server + "webhook"; got != tc.endpoint {
+			t.Errorf("NewClient(%q) endpoint %q, want %q", tc.base, got, tc.endpoint)
 		}
 	}
 }
@@ -912,6 +918,8 @@ func TestClientListAllStopsAfterError(t *testing.T) {
 
 // ctFailedServer serves failures by failure time, after= or failedAfter=,
 // never splitting a failure-time group, with next URLs shaped by mkNext.
+// Times are small numbers in the queries and next URLs; the failureTime in
+// the answers is ctFailedEpoch later, a real 2019 time.
 func ctFailedServer(t *testing.T, times []int64, mkNext func(base string, after int64, max int) string) *ctJira {
 	var j *ctJira
 	j = ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
@@ -933,7 +941,7 @@ func ctFailedServer(t *testing.T, times []int64, mkNext func(base string, after 
 			if len(vals) >= size && ft != last {
 				break
 			}
-			vals = append(vals, fmt.Sprintf(`{"id":"d%d","url":"https://app.example/h","failureTime":%d}`, i, ft))
+			vals = append(vals, fmt.Sprintf(`{"id":"d%d","url":"https://app.example/h","failureTime":%d}`, i, ctFailedEpoch+ft))
 			last = ft
 		}
 		next := ""
@@ -944,6 +952,9 @@ func ctFailedServer(t *testing.T, times []int64, mkNext func(base string, after 
 	})
 	return j
 }
+
+// ctFailedEpoch is the failure time of Jira's documented example.
+const ctFailedEpoch = 1573118132000
 
 func ctFailedIDs(t *testing.T, p *pagination.Pager[FailedWebhook]) ([]string, error) {
 	t.Helper()
@@ -976,15 +987,16 @@ func TestClientListFailedPages(t *testing.T) {
 		queries []string
 	}{
 		{"zero", nil, absolute, 2, nil, []string{"maxResults=2"}},
-		{"one short page", []int64{10}, absolute, 2, []string{"d0"}, []string{"maxResults=2"}},
+		{"a short page with next is followed", []int64{10}, absolute, 2, []string{"d0"},
+			[]string{"maxResults=2", "failedAfter=10&maxResults=2"}},
 		{"many pages, absolute next", []int64{10, 20, 30, 40, 50}, absolute, 2, []string{"d0", "d1", "d2", "d3", "d4"},
-			[]string{"maxResults=2", "failedAfter=20&maxResults=2", "failedAfter=40&maxResults=2"}},
+			[]string{"maxResults=2", "failedAfter=20&maxResults=2", "failedAfter=40&maxResults=2", "failedAfter=50&maxResults=2"}},
 		{"relative next", []int64{10, 20, 30}, relative, 2, []string{"d0", "d1", "d2"},
-			[]string{"maxResults=2", "failedAfter=20&maxResults=2"}},
+			[]string{"maxResults=2", "failedAfter=20&maxResults=2", "failedAfter=30&maxResults=2"}},
 		{"query-only next", []int64{10, 20, 30}, queryOnly, 2, []string{"d0", "d1", "d2"},
-			[]string{"maxResults=2", "failedAfter=20&maxResults=2"}},
-		{"no next: failedAfter from the last item", []int64{10, 20, 30}, nil, 2, []string{"d0", "d1", "d2"},
-			[]string{"maxResults=2", "failedAfter=20&maxResults=2"}},
+			[]string{"maxResults=2", "failedAfter=20&maxResults=2", "failedAfter=30&maxResults=2"}},
+		{"no next: the walk ends", []int64{10, 20, 30}, nil, 2, []string{"d0", "d1"},
+			[]string{"maxResults=2"}},
 		{"full last page, then empty", []int64{10, 20}, absolute, 2, []string{"d0", "d1"},
 			[]string{"maxResults=2", "failedAfter=20&maxResults=2"}},
 		{"same-failure-time group larger than maxResults", []int64{10, 20, 20, 20, 20, 30, 40}, absolute, 2,
@@ -1099,7 +1111,7 @@ func TestClientListFailedRefusesForeignNext(t *testing.T) {
 func TestClientListFailedRepeatedCursor(t *testing.T) {
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		// Always the same full page, pointing at itself.
-		ctReply(w, 200, `{"values":[{"id":"a","url":"u","failureTime":1},{"id":"b","url":"u","failureTime":2}],"maxResults":2,"next":"?failedAfter=0&maxResults=2"}`)
+		ctReply(w, 200, `{"values":[{"id":"a","url":"u","failureTime":1573118132001},{"id":"b","url":"u","failureTime":1573118132002}],"maxResults":2,"next":"?failedAfter=0&maxResults=2"}`)
 	})
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 	ids, err := ctFailedIDs(t, c.ListFailed(&FailedOptions{MaxResults: 2}))

@@ -9,8 +9,14 @@ import (
 	"github.com/jirahooks/jirahooks/internal/retry"
 )
 
-// Option configures a [Client]; pass options to [NewClient].
-type Option func(*clientConfig) error
+// ClientOption configures a [Client] (and an [AdminClient]); pass options
+// to [NewClient] or [NewAdminClient].
+type ClientOption func(*clientConfig) error
+
+// Option is the former name of [ClientOption].
+//
+// Deprecated: use ClientOption.
+type Option = ClientOption
 
 type clientConfig struct {
 	httpClient *http.Client
@@ -30,7 +36,7 @@ const DefaultUserAgent = "jirahooks-go"
 //
 // The Client keeps a copy of *hc that refuses redirects to another host, so
 // that credentials added by the transport never leave the Jira site.
-func WithHTTPClient(hc *http.Client) Option {
+func WithHTTPClient(hc *http.Client) ClientOption {
 	return func(c *clientConfig) error {
 		if hc == nil {
 			return errors.New("webhooks: WithHTTPClient(nil)")
@@ -43,7 +49,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithAPIVersion chooses the REST API version: 3 (the default) or 2. The
 // webhook endpoints are the same in both but for the path; any other
 // version makes NewClient fail.
-func WithAPIVersion(v int) Option {
+func WithAPIVersion(v int) ClientOption {
 	return func(c *clientConfig) error {
 		if v != 2 && v != 3 {
 			return fmt.Errorf("webhooks: API version %d: Jira Cloud's webhook API is version 2 or 3", v)
@@ -58,7 +64,7 @@ func WithAPIVersion(v int) Option {
 // network error: 0 disables retries; the default, 4, is Atlassian's
 // advice. Register is never retried: a repeated registration could create
 // the webhooks twice.
-func WithRetry(max int) Option {
+func WithRetry(max int) ClientOption {
 	return func(c *clientConfig) error {
 		if max < 0 {
 			return fmt.Errorf("webhooks: WithRetry(%d): negative", max)
@@ -74,7 +80,7 @@ func WithRetry(max int) Option {
 // Retry-After header is always honoured instead, up to one minute; a
 // longer one ends the call with an [*APIError] whose RetryAfter field says
 // how long to wait.
-func WithBackoff(base, maxWait time.Duration) Option {
+func WithBackoff(base, maxWait time.Duration) ClientOption {
 	return func(c *clientConfig) error {
 		if base <= 0 || maxWait < base {
 			return fmt.Errorf("webhooks: WithBackoff(%v, %v): need 0 < base <= maxWait", base, maxWait)
@@ -88,7 +94,7 @@ func WithBackoff(base, maxWait time.Duration) Option {
 // administrators can tell your app's traffic apart. The default is
 // [DefaultUserAgent]; an empty ua leaves the header to net/http, which sends
 // its own default.
-func WithUserAgent(ua string) Option {
+func WithUserAgent(ua string) ClientOption {
 	return func(c *clientConfig) error {
 		c.userAgent = ua
 		return nil
@@ -99,7 +105,7 @@ func WithUserAgent(ua string) Option {
 // Retry-After headers, on c instead of the real time. It is meant for tests
 // that run on a fake clock, such as a *jiratest.Clock shared with the fake
 // Jira, so that a Retry-After of an hour passes at once.
-func WithClock(c Clock) Option {
+func WithClock(c Clock) ClientOption {
 	return func(cfg *clientConfig) error {
 		if c == nil {
 			return errors.New("webhooks: WithClock(nil)")

@@ -1,10 +1,13 @@
 package webhooks
 
-// The five webhook calls are plain net/http requests over the generated
-// wire types of package openapi (see openapi/oapi-codegen.yaml for why there
-// is no generated client). This file sends them: headers, retries, JSON
-// decoding, error answers, and the checks that keep requests on the Jira
-// site the Client was made for.
+// Every request to Jira is built by the clients generated from our OpenAPI
+// documents (packages openapi and openapi/admin). This file holds what the
+// generated clients are handed, so that it applies to every generated call:
+//
+//   - doer, their HttpRequestDoer: the site guard, headers, retries of
+//     idempotent calls and the response-size caps;
+//   - answer, the one place a response becomes a result: a non-2xx answer
+//     an *APIError, a 2xx answer the operation's parsed body.
 
 import (
 	"bytes"
@@ -18,7 +21,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jirahooks/jirahooks/internal/retry"
@@ -30,94 +32,173 @@ const (
 	clientShownBody    = 2 << 10  // kept in APIError.Body
 )
 
-var clientBufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// doer sends the generated clients' requests through the http.Client given
+// with WithHTTPClient (whose transport adds the credentials). For every
+// request it
+//
+//   - refuses, with ErrForeignURL and nothing sent, a URL outside the Jira
+//     site the Client was made for (its http.Client also refuses redirects
+//     that leave the site);
+//   - sets Accept and the User-Agent;
+//   - retries idempotent methods (GET, PUT, DELETE) on network errors, on
+//     429, 502, 503 and 504 and on a body that broke off, honouring
+//     Retry-After, with jittered exponential backoff; POST is sent once;
+//   - reads the whole answer, at most clientMaxBody bytes for a 2xx answer
+//     (more is ErrUnexpectedResponse) and clientMaxErrorBody for another.
+//
+// The response it returns has its body in memory, so the generated parsers
+// cannot fail on a read, and answer can still show the body when they fail
+// to decode it.
+type doer struct {
+	hc        *http.Client
+	userAgent string
+	retry     retry.Policy
+	origin    string // clientOrigin of the base URL
+}
 
-// send performs one call: method on rawURL with an optional JSON body,
-// retried by c.retry when idempotent, decoding a 2xx answer into out
-// (ignored when out is nil). Every non-2xx answer becomes an *APIError.
-func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, idempotent bool, out any) error {
-	if ctx == nil {
-		ctx = context.Background()
+// Do implements the generated clients' HttpRequestDoer.
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	if clientOrigin(req.URL) != d.origin || req.URL.User != nil {
+		return nil, fmt.Errorf("%w: refusing to send %s %s", ErrForeignURL, req.Method, shortenText(req.URL.Redacted(), 200))
 	}
+	req.Header.Set("Accept", "application/json")
+	if d.userAgent != "" {
+		req.Header.Set("User-Agent", d.userAgent)
+	}
+	ctx := req.Context()
+	idempotent := req.Method == http.MethodGet || req.Method == http.MethodPut || req.Method == http.MethodDelete
 	for attempt := 0; ; attempt++ {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
-		if err != nil {
-			return fmt.Errorf("webhooks: %s %s: %w", method, rawURL, err)
-		}
-		req.Header.Set("Accept", "application/json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if c.userAgent != "" {
-			req.Header.Set("User-Agent", c.userAgent)
-		}
-		canRetry := idempotent && attempt < c.retry.Max
-
-		wait := time.Duration(-1) // -1: back off
-		resp, err := c.hc.Do(req)
-		if err != nil {
-			if ctx.Err() != nil || !canRetry || !clientRetryableError(err) {
-				return err
+		canRetry := idempotent && attempt < d.retry.Max
+		if attempt > 0 {
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				req.Body = body
+			} else if req.Body != nil && req.Body != http.NoBody {
+				return nil, fmt.Errorf("webhooks: %s %s: cannot resend the request body", req.Method, req.URL.Path)
 			}
-		} else if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			err = c.decode(resp, req, out)
+		}
+		wait := time.Duration(-1) // -1: back off
+		resp, err := d.hc.Do(req)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil || !canRetry || !clientRetryableError(err) {
+				return nil, err
+			}
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			err = readBody(resp, clientMaxBody, true)
 			if err == nil || ctx.Err() != nil || !canRetry || errors.Is(err, ErrUnexpectedResponse) {
-				return err
+				return resp, err
 			}
 			// The body broke off mid-way: try again.
-		} else {
-			apiErr := c.readAPIError(resp, req)
-			if !canRetry || !retry.Status(resp.StatusCode) || apiErr.RetryAfter > retry.MaxRetryAfter {
-				return apiErr
+		default:
+			_ = readBody(resp, clientMaxErrorBody, false)
+			if !canRetry || !retry.Status(resp.StatusCode) {
+				return resp, nil
 			}
-			if _, ok := c.retry.RetryAfter(resp.Header); ok {
+			apiErr := newAPIError(resp, d.retry)
+			if apiErr.RetryAfter > retry.MaxRetryAfter {
+				return resp, nil
+			}
+			if _, ok := d.retry.RetryAfter(resp.Header); ok {
 				wait = apiErr.RetryAfter
 			}
 			err = apiErr
 		}
 		if wait < 0 {
-			wait = c.retry.Backoff(attempt)
+			wait = d.retry.Backoff(attempt)
 		}
-		if werr := c.retry.Wait(ctx, wait); werr != nil {
+		if werr := d.retry.Wait(ctx, wait); werr != nil {
 			// Keep what made us wait: a caller that gave up during a
 			// rate-limit wait can still tell it was rate limited.
-			return fmt.Errorf("%w (while waiting to retry after: %w)", werr, err)
+			return nil, fmt.Errorf("%w (while waiting to retry after: %w)", werr, err)
 		}
 	}
 }
 
-// decode reads a 2xx answer into out and closes its body.
-func (c *Client) decode(resp *http.Response, req *http.Request, out any) error {
+// memBody is a response body read into memory.
+type memBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (memBody) Close() error { return nil }
+
+// readBody replaces resp.Body by its first limit bytes, read into memory,
+// and closes the original. With strict, a longer body is an error matching
+// ErrUnexpectedResponse; otherwise it is cut.
+func readBody(resp *http.Response, limit int64, strict bool) error {
 	defer resp.Body.Close()
-	if out == nil {
-		_, err := io.Copy(io.Discard, io.LimitReader(resp.Body, clientMaxErrorBody))
-		if err != nil {
-			return fmt.Errorf("webhooks: %s %s: reading the answer: %w", req.Method, req.URL.Path, err)
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	data := buf.Bytes()
+	if int64(len(data)) > limit {
+		data = data[:limit]
+		if strict && err == nil {
+			err = fmt.Errorf("%w: %s %s: answer larger than %d bytes", ErrUnexpectedResponse, resp.Request.Method, resp.Request.URL.Path, limit)
 		}
-		return nil
 	}
-	buf := clientBufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			clientBufPool.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, clientMaxBody+1)); err != nil {
-		return fmt.Errorf("webhooks: %s %s: reading the answer: %w", req.Method, req.URL.Path, err)
+	if err == nil && !strict {
+		// Drain a little more, so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	}
-	if buf.Len() > clientMaxBody {
-		return fmt.Errorf("%w: %s %s: answer larger than %d bytes", ErrUnexpectedResponse, req.Method, req.URL.Path, clientMaxBody)
+	resp.Body = memBody{bytes.NewReader(data), data}
+	if err != nil && !errors.Is(err, ErrUnexpectedResponse) {
+		return fmt.Errorf("webhooks: %s %s: reading the answer: %w", resp.Request.Method, resp.Request.URL.Path, err)
 	}
-	if err := json.Unmarshal(buf.Bytes(), out); err != nil {
-		return fmt.Errorf("%w: %s %s answered %d with a body that is not the expected JSON (%v): %s",
-			ErrUnexpectedResponse, req.Method, req.URL.Path, resp.StatusCode, err, clientBodyText(buf.Bytes(), 200))
+	return err
+}
+
+// bodyOf returns the in-memory body doer left on resp.
+func bodyOf(resp *http.Response) []byte {
+	if b, ok := resp.Body.(memBody); ok {
+		return b.data
 	}
 	return nil
+}
+
+// answer finishes a generated call, the one place where an answer becomes
+// a result: a transport error is returned as it is, a non-2xx answer as an
+// *APIError, and a 2xx answer is parsed by parse (a generated
+// Parse...Response function), whose failure is ErrUnexpectedResponse.
+func answer[R any](resp *http.Response, err error, pol retry.Policy, parse func(*http.Response) (*R, error)) (*R, error) {
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(resp, pol)
+	}
+	r, err := parse(resp)
+	if err != nil {
+		return nil, unexpected(resp, "a body that is not the expected JSON (%v): %s", err, clientBodyText(bodyOf(resp), 200))
+	}
+	return r, nil
+}
+
+// decodeJSON returns typed, the body a generated parser decoded, or, when
+// it decoded none (Jira sent JSON without a JSON Content-Type), body
+// decoded into a new T.
+func decodeJSON[T any](resp *http.Response, typed *T, body []byte) (*T, error) {
+	if typed != nil {
+		return typed, nil
+	}
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, unexpected(resp, "a body that is not the expected JSON (%v): %s", err, clientBodyText(body, 200))
+	}
+	return v, nil
+}
+
+// unexpected returns an error matching ErrUnexpectedResponse about the 2xx
+// answer resp: "METHOD path answered N with " and the formatted text.
+func unexpected(resp *http.Response, format string, args ...any) error {
+	return fmt.Errorf("%w: %s %s answered %d with "+format,
+		append([]any{ErrUnexpectedResponse, resp.Request.Method, resp.Request.URL.Path, resp.StatusCode}, args...)...)
 }
 
 // clientErrorBody is Jira's error format, plus the gateway's
@@ -128,14 +209,14 @@ type clientErrorBody struct {
 	Message       string            `json:"message"`
 }
 
-// readAPIError turns a non-2xx answer into an *APIError and closes its body.
-func (c *Client) readAPIError(resp *http.Response, req *http.Request) *APIError {
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, clientMaxErrorBody))
+// newAPIError turns a non-2xx answer, whose body doer read, into an
+// *APIError.
+func newAPIError(resp *http.Response, pol retry.Policy) *APIError {
+	b := bodyOf(resp)
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		Method:     req.Method,
-		Path:       req.URL.Path,
+		Method:     resp.Request.Method,
+		Path:       resp.Request.URL.Path,
 		Body:       clientBodyText(b, clientShownBody),
 	}
 	for _, h := range []string{"X-Arequestid", "Atl-Traceid", "X-Request-Id"} {
@@ -144,7 +225,7 @@ func (c *Client) readAPIError(resp *http.Response, req *http.Request) *APIError 
 			break
 		}
 	}
-	if d, ok := c.retry.RetryAfter(resp.Header); ok {
+	if d, ok := pol.RetryAfter(resp.Header); ok {
 		e.RetryAfter = d
 	}
 	var eb clientErrorBody
@@ -208,9 +289,9 @@ func clientOrigin(u *url.URL) string {
 
 // checkRedirect wraps a CheckRedirect function so that redirects leave
 // neither the Jira site nor its scheme.
-func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+func checkRedirect(origin string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if clientOrigin(req.URL) != c.origin {
+		if clientOrigin(req.URL) != origin {
 			return fmt.Errorf("%w: refusing a redirect to %s://%s", ErrForeignURL, req.URL.Scheme, req.URL.Host)
 		}
 		if next != nil {
@@ -223,47 +304,12 @@ func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) 
 	}
 }
 
-// resolveFailedCursor turns a failed-webhook cursor (Jira's next URL,
-// absolute or relative, or one saved from Pager.Cursor) into the URL to
-// GET, and refuses any that would send the request, and its credentials,
-// anywhere but this Client's failed-webhook endpoint.
-//
-// Root-relative cursors ("/rest/api/3/webhook/failed?...") are relative to
-// the base URL, path included. Behind the API gateway
-// (https://api.atlassian.com/ex/jira/{cloudId}) Jira's next URLs name the
-// site (https://your-domain.atlassian.net/rest/api/3/...): their query is
-// moved onto the gateway URL rather than followed.
-func (c *Client) resolveFailedCursor(cursor string) (string, error) {
-	u, err := url.Parse(cursor)
-	if err != nil {
-		return "", fmt.Errorf("webhooks: bad failed-webhook cursor %q: %w", shortenText(cursor, 100), err)
+// withQuery is a request editor that replaces the query of a generated
+// request by rawQuery, verbatim: the way a next-page URL's query is sent
+// to the endpoint it names.
+func withQuery(rawQuery string) func(context.Context, *http.Request) error {
+	return func(_ context.Context, req *http.Request) error {
+		req.URL.RawQuery = rawQuery
+		return nil
 	}
-	if u.Scheme == "" && u.Host == "" {
-		if strings.HasPrefix(u.Path, "/rest/") && c.basePath != "" {
-			u.Path, u.RawPath = c.basePath+u.Path, ""
-		}
-		u = c.failedURL.ResolveReference(u)
-	}
-	u.Fragment, u.RawFragment = "", ""
-	if u.User == nil {
-		if clientOrigin(u) == c.origin && c.isFailedPath(u.EscapedPath(), c.basePath) {
-			return u.String(), nil
-		}
-		if c.gateway && strings.EqualFold(u.Scheme, "https") && u.Port() == "" &&
-			strings.HasSuffix(strings.ToLower(u.Hostname()), ".atlassian.net") && c.isFailedPath(u.EscapedPath(), "") {
-			if u.RawQuery == "" {
-				return c.failedEndpoint, nil
-			}
-			return c.failedEndpoint + "?" + u.RawQuery, nil
-		}
-	}
-	return "", fmt.Errorf("%w: refusing to follow next-page URL %s", ErrForeignURL, shortenText(u.Redacted(), 200))
-}
-
-// isFailedPath reports whether p is prefix followed by the path of this
-// Client's failed-webhook endpoint (/rest/api/N/webhook/failed, N the API
-// version), with or without a final slash.
-func (c *Client) isFailedPath(p, prefix string) bool {
-	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), prefix)
-	return ok && rest == c.failedPath
 }
