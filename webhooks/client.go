@@ -84,7 +84,7 @@ func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	}
 	basePath := strings.TrimRight(u.EscapedPath(), "/")
 	if strings.Contains(basePath+"/", "/rest/") {
-		return nil, fmt.Errorf("webhooks: base URL %q: give the site URL, without /rest/api/...", baseURL)
+		return nil, fmt.Errorf("webhooks: base URL %q: give the site URL, without a /rest/api path", baseURL)
 	}
 
 	site := u.Scheme + "://" + u.Host + basePath

@@ -882,8 +882,12 @@ func TestClientListPages(t *testing.T) {
 			if !slices.Equal(queries, tc.queries) {
 				t.Errorf("queries = %q, want %q", queries, tc.queries)
 			}
-			if opts.MaxResults != 1 || *tc.opts != *tc.opts {
-				t.Error("the options were changed")
+			// The Pager neither writes to the caller's options nor keeps
+			// a reference to them.
+			wantOpts := *tc.opts
+			wantOpts.MaxResults = 1
+			if opts != wantOpts {
+				t.Errorf("the options were changed: %+v, want %+v", opts, wantOpts)
 			}
 		})
 	}
