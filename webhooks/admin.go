@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,11 +84,11 @@ func (a *AdminClient) List(ctx context.Context) ([]AdminWebhook, error) {
 		return nil, err
 	}
 	resp, err := a.c.admin.GetAdminWebhooks(orBackground(ctx))
-	raw, err := answer(resp, err, a.c.doer.retry, rawJSON)
+	body, err := answer(resp, err, a.c.doer.retry)
 	if err != nil {
 		return nil, adminError(err, false)
 	}
-	ws, err := decodeAdminWebhooks(*raw)
+	ws, err := decodeAdminWebhooks(body)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", AdminPath, err)
 	}
@@ -141,7 +140,7 @@ func (a *AdminClient) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	resp, err := a.c.admin.DeleteAdminWebhook(orBackground(ctx), id)
-	if _, err := answer(resp, err, a.c.doer.retry, rawJSON); err != nil {
+	if _, err := answer(resp, err, a.c.doer.retry); err != nil {
 		return adminError(err, true)
 	}
 	return nil
@@ -168,11 +167,13 @@ func (a *AdminClient) item(id int64) error {
 // webhook finishes a call that answers one webhook: the one with the given
 // ID (0 for Create, whose answer names it).
 func (a *AdminClient) webhook(resp *http.Response, err error, id int64, oneWebhook bool) (*AdminWebhook, error) {
-	raw, err := answer(resp, err, a.c.doer.retry, rawJSON)
+	body, err := answer(resp, err, a.c.doer.retry)
 	if err != nil {
 		return nil, adminError(err, oneWebhook)
 	}
-	w, err := decodeAdminWebhook(*raw)
+	// Decoded leniently, not into the generated types: Jira versions
+	// disagree on field types (see decodeAdminWebhook).
+	w, err := decodeAdminWebhook(body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
 	}
@@ -180,14 +181,6 @@ func (a *AdminClient) webhook(resp *http.Response, err error, id int64, oneWebho
 		w.ID = id
 	}
 	return &w, nil
-}
-
-// rawJSON is the parser of admin answers: their body as it came, decoded
-// leniently by decodeAdminWebhook, because Jira versions disagree on field
-// types.
-func rawJSON(resp *http.Response) (*json.RawMessage, error) {
-	b := json.RawMessage(bodyOf(resp))
-	return &b, nil
 }
 
 // adminError makes 401, 403 and (for calls on one webhook) 404 answers

@@ -171,11 +171,11 @@ func (c *Client) Register(ctx context.Context, url string, hooks ...Details) ([]
 		}
 	}
 	resp, err := c.api.RegisterDynamicWebhooks(orBackground(ctx), req)
-	r, err := answer(resp, err, c.doer.retry, openapi.ParseRegisterDynamicWebhooksResponse)
+	body, err := answer(resp, err, c.doer.retry)
 	if err != nil {
 		return nil, err
 	}
-	res, err := decodeJSON(resp, r.JSON200, r.Body)
+	res, err := decodeJSON[openapi.ContainerForRegisteredWebhooks](resp, body)
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +242,11 @@ func (c *Client) fetchWebhooks(ctx context.Context, startAt int64, maxResults in
 		params.MaxResults = &size
 	}
 	resp, err := c.api.GetDynamicWebhooksForApp(orBackground(ctx), &params)
-	r, err := answer(resp, err, c.doer.retry, openapi.ParseGetDynamicWebhooksForAppResponse)
+	body, err := answer(resp, err, c.doer.retry)
 	if err != nil {
 		return pagination.OffsetPage[Webhook]{}, pageError(err)
 	}
-	page, err := decodeJSON(resp, r.JSON200, r.Body)
+	page, err := decodeJSON[openapi.PageBeanWebhook](resp, body)
 	if err != nil {
 		return pagination.OffsetPage[Webhook]{}, pagination.Final(err)
 	}
@@ -388,11 +388,11 @@ func (c *Client) fetchFailed(ctx context.Context, cursor string) (pagination.Cur
 	// cursor's query goes with it verbatim.
 	_, query, _ := strings.Cut(target, "?")
 	resp, err := c.api.GetFailedWebhooks(orBackground(ctx), nil, withQuery(query))
-	r, err := answer(resp, err, c.doer.retry, openapi.ParseGetFailedWebhooksResponse)
+	body, err := answer(resp, err, c.doer.retry)
 	if err != nil {
 		return pagination.CursorPage[FailedWebhook]{}, pageError(err)
 	}
-	page, err := decodeJSON(resp, r.JSON200, r.Body)
+	page, err := decodeJSON[openapi.FailedWebhooks](resp, body)
 	if err != nil {
 		return pagination.CursorPage[FailedWebhook]{}, pagination.Final(err)
 	}
@@ -437,16 +437,16 @@ func (c *Client) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, errNilClient
 	}
-	body, err := clientIDsBody(ids)
+	req, err := clientIDsBody(ids)
 	if err != nil {
 		return time.Time{}, err
 	}
-	resp, err := c.api.RefreshWebhooks(orBackground(ctx), body)
-	r, err := answer(resp, err, c.doer.retry, openapi.ParseRefreshWebhooksResponse)
+	resp, err := c.api.RefreshWebhooks(orBackground(ctx), req)
+	body, err := answer(resp, err, c.doer.retry)
 	if err != nil {
 		return time.Time{}, err
 	}
-	res, err := decodeJSON(resp, r.JSON200, r.Body)
+	res, err := decodeJSON[openapi.WebhooksExpirationDate](resp, body)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -474,7 +474,7 @@ func (c *Client) Delete(ctx context.Context, ids ...int64) error {
 		return err
 	}
 	resp, err := c.api.DeleteWebhookByID(orBackground(ctx), body)
-	_, err = answer(resp, err, c.doer.retry, openapi.ParseDeleteWebhookByIDResponse)
+	_, err = answer(resp, err, c.doer.retry)
 	return err
 }
 

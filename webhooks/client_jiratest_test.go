@@ -16,9 +16,9 @@ import (
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
-func e2eClient(t *testing.T, jira *jiratest.Server, hc *http.Client, opts ...webhooks.Option) *webhooks.Client {
+func e2eClient(t *testing.T, jira *jiratest.Server, hc *http.Client, opts ...webhooks.ClientOption) *webhooks.Client {
 	t.Helper()
-	c, err := webhooks.NewClient(jira.URL(), append([]webhooks.Option{webhooks.WithHTTPClient(hc)}, opts...)...)
+	c, err := webhooks.NewClient(jira.URL(), append([]webhooks.ClientOption{webhooks.WithHTTPClient(hc)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

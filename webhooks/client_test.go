@@ -103,11 +103,11 @@ func (f sleepFunc) Now() time.Time                                   { return ti
 func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }
 
 // withSleep replaces the retry wait, for tests, through WithClock.
-func withSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+func withSleep(sleep func(ctx context.Context, d time.Duration) error) ClientOption {
 	return WithClock(sleepFunc(sleep))
 }
 
-func ctClient(t *testing.T, base string, opts ...Option) *Client {
+func ctClient(t *testing.T, base string, opts ...ClientOption) *Client {
 	t.Helper()
 	c, err := NewClient(base, opts...)
 	if err != nil {
@@ -169,7 +169,7 @@ func TestClientOperations(t *testing.T) {
 						ctReply(w, 404, `{"errorMessages":["no such endpoint"]}`)
 					}
 				})
-				opts := []Option{WithHTTPClient(j.Client())}
+				opts := []ClientOption{WithHTTPClient(j.Client())}
 				if version == 2 {
 					opts = append(opts, WithAPIVersion(2))
 				}
@@ -445,14 +445,14 @@ func TestClientNilContext(t *testing.T) {
 func TestNewClient(t *testing.T) {
 	for _, tc := range []struct {
 		base     string
-		opts     []Option
+		opts     []ClientOption
 		endpoint string // "" for an error
 	}{
 		{"https://x.atlassian.net", nil, "https://x.atlassian.net/rest/api/3/webhook"},
 		{"https://x.atlassian.net/", nil, "https://x.atlassian.net/rest/api/3/webhook"},
 		{" https://x.atlassian.net ", nil, "https://x.atlassian.net/rest/api/3/webhook"},
-		{"https://api.atlassian.com/ex/jira/abc-123/", []Option{WithAPIVersion(2)}, "https://api.atlassian.com/ex/jira/abc-123/rest/api/2/webhook"},
-		{"http://localhost:8080/jira", []Option{nil}, "http://localhost:8080/jira/rest/api/3/webhook"},
+		{"https://api.atlassian.com/ex/jira/abc-123/", []ClientOption{WithAPIVersion(2)}, "https://api.atlassian.com/ex/jira/abc-123/rest/api/2/webhook"},
+		{"http://localhost:8080/jira", []ClientOption{nil}, "http://localhost:8080/jira/rest/api/3/webhook"},
 		{"", nil, ""},
 		{"x.atlassian.net", nil, ""},
 		{"ftp://x.atlassian.net", nil, ""},
@@ -468,12 +468,12 @@ func TestNewClient(t *testing.T) {
 		{"https://x.atlassian.net#frag", nil, ""},
 		{"https://x.atlassian.net/rest/api/3", nil, ""},
 		{"https://x.atlassian.net/%zz", nil, ""},
-		{"https://x.atlassian.net", []Option{WithAPIVersion(1)}, ""},
-		{"https://x.atlassian.net", []Option{WithAPIVersion(4)}, ""},
-		{"https://x.atlassian.net", []Option{WithHTTPClient(nil)}, ""},
-		{"https://x.atlassian.net", []Option{WithRetry(-1)}, ""},
-		{"https://x.atlassian.net", []Option{WithBackoff(0, time.Second)}, ""},
-		{"https://x.atlassian.net", []Option{WithBackoff(time.Second, time.Millisecond)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithAPIVersion(1)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithAPIVersion(4)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithHTTPClient(nil)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithRetry(-1)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithBackoff(0, time.Second)}, ""},
+		{"https://x.atlassian.net", []ClientOption{WithBackoff(time.Second, time.Millisecond)}, ""},
 	} {
 		c, err := NewClient(tc.base, tc.opts...)
 		if tc.endpoint == "" {
@@ -669,11 +669,11 @@ func TestClientRetryLimitsAndStatuses(t *testing.T) {
 		name     string
 		status   int
 		header   string
-		opts     []Option
+		opts     []ClientOption
 		requests int
 	}{
-		{"WithRetry(0)", 503, "", []Option{WithRetry(0)}, 1},
-		{"WithRetry(2)", 503, "", []Option{WithRetry(2)}, 3},
+		{"WithRetry(0)", 503, "", []ClientOption{WithRetry(0)}, 1},
+		{"WithRetry(2)", 503, "", []ClientOption{WithRetry(2)}, 3},
 		{"502", 502, "", nil, 5},
 		{"504", 504, "", nil, 5},
 		{"500 is final", 500, "", nil, 1},
@@ -688,7 +688,7 @@ func TestClientRetryLimitsAndStatuses(t *testing.T) {
 				ctReply(w, tc.status, `{}`)
 			})
 			s := &ctSleeper{}
-			c := ctClient(t, j.URL, append([]Option{WithHTTPClient(j.Client()), withSleep(s.sleep)}, tc.opts...)...)
+			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), withSleep(s.sleep)}, tc.opts...)...)
 			_, err := c.Refresh(context.Background(), 1)
 			var e *APIError
 			if !errors.As(err, &e) || e.StatusCode != tc.status {

@@ -14,9 +14,9 @@ import (
 // The public signatures DESIGN.md fixes, which other code is written
 // against. This file stops compiling if one of them changes.
 var (
-	_ func(string, ...webhooks.Option) (*webhooks.Client, error)                                            = webhooks.NewClient
-	_ func(*http.Client) webhooks.Option                                                                    = webhooks.WithHTTPClient
-	_ func(int) webhooks.Option                                                                             = webhooks.WithAPIVersion
+	_ func(string, ...webhooks.ClientOption) (*webhooks.Client, error)                                      = webhooks.NewClient
+	_ func(*http.Client) webhooks.ClientOption                                                              = webhooks.WithHTTPClient
+	_ func(int) webhooks.ClientOption                                                                       = webhooks.WithAPIVersion
 	_ func(*webhooks.Client, context.Context, string, ...webhooks.Details) ([]webhooks.Registration, error) = (*webhooks.Client).Register
 	_ func(*webhooks.Client, *webhooks.ListOptions) *pagination.Pager[webhooks.Webhook]                     = (*webhooks.Client).List
 	_ func(*webhooks.Client, *webhooks.FailedOptions) *pagination.Pager[webhooks.FailedWebhook]             = (*webhooks.Client).ListFailed

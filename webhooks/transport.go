@@ -7,7 +7,8 @@ package webhooks
 //   - doer, their HttpRequestDoer: the site guard, headers, retries of
 //     idempotent calls and the response-size caps;
 //   - answer, the one place a response becomes a result: a non-2xx answer
-//     an *APIError, a 2xx answer the operation's parsed body.
+//     an *APIError, a 2xx answer its body, which decodeJSON decodes into
+//     the generated wire types.
 
 import (
 	"bytes"
@@ -46,9 +47,8 @@ const (
 //   - reads the whole answer, at most clientMaxBody bytes for a 2xx answer
 //     (more is ErrUnexpectedResponse) and clientMaxErrorBody for another.
 //
-// The response it returns has its body in memory, so the generated parsers
-// cannot fail on a read, and answer can still show the body when they fail
-// to decode it.
+// The response it returns has its body in memory, read once, which answer
+// hands on and errors can quote.
 type doer struct {
 	hc        *http.Client
 	userAgent string
@@ -164,29 +164,23 @@ func bodyOf(resp *http.Response) []byte {
 
 // answer finishes a generated call, the one place where an answer becomes
 // a result: a transport error is returned as it is, a non-2xx answer as an
-// *APIError, and a 2xx answer is parsed by parse (a generated
-// Parse...Response function), whose failure is ErrUnexpectedResponse.
-func answer[R any](resp *http.Response, err error, pol retry.Policy, parse func(*http.Response) (*R, error)) (*R, error) {
+// *APIError, and a 2xx answer gives its body, which doer read into memory.
+func answer(resp *http.Response, err error, pol retry.Policy) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newAPIError(resp, pol)
 	}
-	r, err := parse(resp)
-	if err != nil {
-		return nil, unexpected(resp, "a body that is not the expected JSON (%v): %s", err, clientBodyText(bodyOf(resp), 200))
-	}
-	return r, nil
+	return bodyOf(resp), nil
 }
 
-// decodeJSON returns typed, the body a generated parser decoded, or, when
-// it decoded none (Jira sent JSON without a JSON Content-Type), body
-// decoded into a new T.
-func decodeJSON[T any](resp *http.Response, typed *T, body []byte) (*T, error) {
-	if typed != nil {
-		return typed, nil
-	}
+// decodeJSON decodes body, the 2xx answer resp brought, into a new T, one
+// of the generated wire types; a body that is not T's JSON is
+// ErrUnexpectedResponse. (The generated Parse...Response functions would
+// copy the body, which doer already holds, once more, and would skip
+// decoding when Jira leaves out the JSON Content-Type.)
+func decodeJSON[T any](resp *http.Response, body []byte) (*T, error) {
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, unexpected(resp, "a body that is not the expected JSON (%v): %s", err, clientBodyText(body, 200))
