@@ -92,7 +92,9 @@ type FailedWebhook struct {
 
 // FailedWebhooks A cursor page of failed deliveries.
 type FailedWebhooks struct {
-	// MaxResults The page size asked for. A shorter page means no more failures for now.
+	// MaxResults The page size asked for. A shorter page may still have a next
+	// page: only an empty page, or one without next, says there are no
+	// more failures for now.
 	MaxResults int32 `json:"maxResults"`
 
 	// Next The URL of the next page, present when this page is not empty. The

@@ -30,8 +30,10 @@
 // empty page that claims not to be the last, and a page that starts
 // somewhere other than where it was asked to all end the walk with an
 // error ([ErrRepeatedCursor], [ErrEmptyPage], [ErrOffsetMismatch]) instead
-// of another request. When a server does not say whether a page is the
-// last, a page shorter than the page size (or an empty one) ends the walk.
+// of another request. When an offset server does not say whether a page
+// is the last, a page shorter than the page size (or an empty one) ends the
+// walk. A cursor walk follows every next cursor, whatever the page's
+// length, and ends at a page without values or without a next cursor.
 //
 // A cursor walk can be resumed: [Pager.Cursor] returns the cursor of the
 // next page, which can be saved and handed to [NewCursor] (for failed
