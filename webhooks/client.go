@@ -30,6 +30,12 @@ import (
 // (List, ListFailed, Refresh, Delete) are retried on 429, 502, 503 and 504
 // and on network errors, honouring Retry-After, at most 4 times by default
 // ([WithRetry], [WithBackoff]); Register is never retried.
+//
+// The Client is a thin layer over the client generated from our OpenAPI
+// document (package openapi), which builds every request; the Client adds
+// the retries, the errors, the checks of Jira's answers and the guards
+// that keep credentials on the site. Package openapi is also usable
+// directly, as a low-level escape hatch (see its example).
 type Client struct {
 	api   *openapi.Client // the generated dynamic-webhook client
 	admin *admin.Client   // the generated admin-webhook client
