@@ -99,7 +99,7 @@ func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 		hc = http.DefaultClient
 	}
 	own := *hc
-	d := &doer{hc: &own, userAgent: cfg.userAgent, retry: cfg.retry, origin: clientOrigin(u)}
+	d := &doer{hc: &own, userAgent: cfg.userAgent, retry: cfg.retry, origin: clientOrigin(u), scheme: u.Scheme, host: u.Host}
 	own.CheckRedirect = checkRedirect(d.origin, hc.CheckRedirect)
 
 	version := "/rest/api/" + strconv.Itoa(cfg.apiVersion)

@@ -54,11 +54,13 @@ type doer struct {
 	userAgent string
 	retry     retry.Policy
 	origin    string // clientOrigin of the base URL
+	scheme    string // the base URL's scheme and host, as given
+	host      string
 }
 
 // Do implements the generated clients' HttpRequestDoer.
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
-	if clientOrigin(req.URL) != d.origin || req.URL.User != nil {
+	if !d.onSite(req.URL) {
 		return nil, fmt.Errorf("%w: refusing to send %s %s", ErrForeignURL, req.Method, shortenText(req.URL.Redacted(), 200))
 	}
 	req.Header.Set("Accept", "application/json")
@@ -116,6 +118,18 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%w (while waiting to retry after: %w)", werr, err)
 		}
 	}
+}
+
+// onSite reports whether u addresses the Jira site of the Client, without
+// credentials of its own.
+func (d *doer) onSite(u *url.URL) bool {
+	if u.User != nil {
+		return false
+	}
+	if u.Scheme == d.scheme && u.Host == d.host {
+		return true // the generated clients' URLs: no need to normalise
+	}
+	return clientOrigin(u) == d.origin
 }
 
 // memBody is a response body read into memory.
