@@ -134,11 +134,11 @@ func (d *doer) onSite(u *url.URL) bool {
 
 // memBody is a response body read into memory.
 type memBody struct {
-	*bytes.Reader
+	bytes.Reader
 	data []byte
 }
 
-func (memBody) Close() error { return nil }
+func (*memBody) Close() error { return nil }
 
 // readBody replaces resp.Body by its first limit bytes, read into memory,
 // and closes the original. With strict, a longer body is an error matching
@@ -161,7 +161,9 @@ func readBody(resp *http.Response, limit int64, strict bool) error {
 		// Drain a little more, so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	}
-	resp.Body = memBody{bytes.NewReader(data), data}
+	mb := &memBody{data: data}
+	mb.Reset(data)
+	resp.Body = mb
 	if err != nil && !errors.Is(err, ErrUnexpectedResponse) {
 		return fmt.Errorf("webhooks: %s %s: reading the answer: %w", resp.Request.Method, resp.Request.URL.Path, err)
 	}
@@ -170,7 +172,7 @@ func readBody(resp *http.Response, limit int64, strict bool) error {
 
 // bodyOf returns the in-memory body doer left on resp.
 func bodyOf(resp *http.Response) []byte {
-	if b, ok := resp.Body.(memBody); ok {
+	if b, ok := resp.Body.(*memBody); ok {
 		return b.data
 	}
 	return nil
