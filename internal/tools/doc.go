@@ -1,6 +1,7 @@
-// Package tools pins the code generator in a module of its own, so that its
-// dependencies (kin-openapi, YAML parsers, ...) never enter the module graph
-// of programs that import jirahooks. Run it with
+// Package tools pins the code generator in a module of its own, so that it
+// and what only it needs (kin-openapi, its YAML and JSON-schema libraries,
+// ...) never enter the module graph of programs that import jirahooks
+// (.ci/consumer-graph checks it). Run it with
 //
 //	go tool -modfile=internal/tools/go.mod oapi-codegen ...
 //
