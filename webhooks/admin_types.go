@@ -38,6 +38,9 @@ type AdminWebhook struct {
 
 	// Name names the webhook in Jira's settings. Required.
 	Name string
+	// Description is free text about the webhook, shown in Jira's
+	// settings; optional.
+	Description string
 	// URL is where Jira sends deliveries. It may hold ${...} variables (see
 	// [AdminURL]). Required: an absolute http or https URL. Jira Cloud only
 	// calls the default ports (80 and 443).
@@ -94,8 +97,8 @@ func (w AdminWebhook) String() string {
 	if !w.LastUpdated.IsZero() {
 		last = w.LastUpdated.Format(time.RFC3339)
 	}
-	return fmt.Sprintf("AdminWebhook{ID:%d Self:%q Name:%q URL:%q Events:%v JQLFilter:%q ExcludeBody:%t Disabled:%t Secret:%q IsSigned:%t LastUpdated:%s LastUpdatedUser:%q LastUpdatedDisplayName:%q}",
-		w.ID, w.Self, w.Name, w.URL, w.Events, w.JQLFilter, w.ExcludeBody, w.Disabled, secret, w.IsSigned,
+	return fmt.Sprintf("AdminWebhook{ID:%d Self:%q Name:%q Description:%q URL:%q Events:%v JQLFilter:%q ExcludeBody:%t Disabled:%t Secret:%q IsSigned:%t LastUpdated:%s LastUpdatedUser:%q LastUpdatedDisplayName:%q}",
+		w.ID, w.Self, w.Name, w.Description, w.URL, w.Events, w.JQLFilter, w.ExcludeBody, w.Disabled, secret, w.IsSigned,
 		last, w.LastUpdatedUser, w.LastUpdatedDisplayName)
 }
 
@@ -182,6 +185,9 @@ func (w *AdminWebhook) request() admin.AdminWebhookRequest {
 	if w.Secret != "" {
 		r.Secret = &w.Secret
 	}
+	if w.Description != "" {
+		r.Description = &w.Description
+	}
 	return r
 }
 
@@ -193,6 +199,7 @@ type adminResponse struct {
 	ID                     json.RawMessage            `json:"id"`
 	Self                   string                     `json:"self"`
 	Name                   string                     `json:"name"`
+	Description            string                     `json:"description"`
 	URL                    string                     `json:"url"`
 	Events                 []EventName                `json:"events"`
 	Filters                map[string]json.RawMessage `json:"filters"`
@@ -225,6 +232,7 @@ func decodeAdminWebhook(b []byte) (AdminWebhook, error) {
 		r = adminResponse{}
 		lenientString(fields["self"], &r.Self)
 		lenientString(fields["name"], &r.Name)
+		lenientString(fields["description"], &r.Description)
 		lenientString(fields["url"], &r.URL)
 		lenientString(fields["jqlFilter"], &r.JQLFilter)
 		lenientString(fields["lastUpdatedDisplayName"], &r.LastUpdatedDisplayName)
@@ -251,6 +259,7 @@ func decodeAdminWebhook(b []byte) (AdminWebhook, error) {
 	w := AdminWebhook{
 		Self:                   r.Self,
 		Name:                   r.Name,
+		Description:            r.Description,
 		URL:                    r.URL,
 		Events:                 r.Events,
 		JQLFilter:              r.JQLFilter,

@@ -246,3 +246,26 @@ func TestNoHandBuiltRequests(t *testing.T) {
 		})
 	}
 }
+
+// An admin webhook's description goes to Jira when set, is left out when
+// empty, and is read back from Jira's answer.
+func TestAdminWebhookDescription(t *testing.T) {
+	srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"self":"https://x/rest/webhooks/1.0/webhook/5","name":"n","description":"for the CI","url":"https://ci.example/h","events":[]}`)
+	})
+	a := srv.client(t).Admin()
+	got, err := a.Create(context.Background(), webhooks.AdminWebhook{Name: "n", Description: "for the CI", URL: "https://ci.example/h"})
+	require.NoError(t, err)
+	assert.Equal(t, "for the CI", got.Description)
+	assert.Equal(t, int64(5), got.ID)
+
+	_, err = a.Create(context.Background(), webhooks.AdminWebhook{Name: "n", URL: "https://ci.example/h"})
+	require.NoError(t, err)
+	reqs := srv.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, http.MethodPost, reqs[0].method)
+	assert.Equal(t, "/rest/webhooks/1.0/webhook", reqs[0].path)
+	assert.JSONEq(t, `{"name":"n","description":"for the CI","url":"https://ci.example/h","events":[],"filters":{},"excludeBody":false,"enabled":true}`, reqs[0].body)
+	assert.JSONEq(t, `{"name":"n","url":"https://ci.example/h","events":[],"filters":{},"excludeBody":false,"enabled":true}`, reqs[1].body)
+}
