@@ -31,7 +31,7 @@ type redisServer struct {
 
 // startRedis starts a redis-server for t and stops it when t ends. Without
 // redis-server on PATH the test is skipped, unless the CI variable is set:
-// then it fails, since CI must install it (see .ci/redis-tests).
+// then it fails, since CI must install it (see .ci/redis-server).
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	return newRedis(t, false)
@@ -50,9 +50,9 @@ func newRedis(t testing.TB, aof bool) *redisServer {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server, as .ci/redis-tests does): %v", err)
+			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server, as .ci/redis-server does): %v", err)
 		}
-		t.Skip("SKIP: redis-server not found on PATH, so this test of the Redis stores did not run; install it (apt-get install redis-server, or bash .ci/redis-tests) and run again")
+		t.Skip("redis-server not found on PATH, so this test of the Redis stores did not run; install it (apt-get install redis-server, or bash .ci/redis-server) and run again")
 	}
 	s := &redisServer{t: t, path: path, port: freePort(t), dir: t.TempDir(), aof: aof}
 	s.start()
