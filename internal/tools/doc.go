@@ -1,8 +1,11 @@
-// Package tools pins the code generator in a module of its own, so that its
-// dependencies (kin-openapi, YAML parsers, ...) never enter the module graph
-// of programs that import jirahooks. Run it with
+// Package tools pins the code generator and the linter in a module of its
+// own, so that their dependencies (kin-openapi, YAML parsers, x/tools, ...)
+// never enter the module graph of programs that import jirahooks. Run them
+// with
 //
 //	go tool -modfile=internal/tools/go.mod oapi-codegen ...
+//	go tool -modfile=internal/tools/go.mod staticcheck ./...
 //
-// which is what the go:generate line in the repository root does.
+// The first is what the go:generate line in the repository root does; the
+// second is what .ci/staticcheck runs in every module.
 package tools
