@@ -66,7 +66,7 @@ func TestQuickstartBinaryExitsZero(t *testing.T) {
 }
 
 // cleanEnv is the environment without JIRA_ variables, so that the program
-// runs the embedded demo even on a machine set up for a real site.
+// prints the same on a machine set up for a real site.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
