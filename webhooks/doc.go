@@ -43,10 +43,12 @@
 // for the event. A callback error answers 500 so that Jira retries later;
 // the retry is handled as a new attempt, so nothing is lost. Every refusal
 // has its status and an exported error: ErrMethodNotAllowed (405),
-// ErrBodyTooLarge (413), ErrMissingSignature, ErrInvalidSignature,
-// ErrExpiredToken, ErrInvalidQSH and ErrUnknownTenant (401),
-// ErrMalformedBody (400), ErrDeliveryInProgress (409), and
-// ErrVerifierUnavailable and ErrCallback (500).
+// ErrBodyTooLarge (413), ErrBodyTimeout (408), ErrMissingSignature,
+// ErrInvalidSignature, ErrExpiredToken, ErrInvalidQSH and ErrUnknownTenant
+// (401), ErrMalformedBody (400), ErrDeliveryInProgress (409), and
+// ErrVerifierUnavailable and ErrCallback (500). Once the callbacks
+// succeeded, the delivery is recorded as handled even through a short
+// outage of the DedupeStore (see WithCommitRetry).
 //
 // Each event carries its Delivery (also in the callback's context, see
 // DeliveryFrom): the identifier, retry count, flow and tenant, and the URL

@@ -30,6 +30,9 @@ var (
 	// a reason that is not the sender's fault, such as a failing secret
 	// store or no secret configured (500, so that Jira retries).
 	ErrVerifierUnavailable = errors.New("webhooks: verifier unavailable")
+	// ErrBodyTimeout: the body did not arrive whole within the handler's
+	// body read timeout, see WithBodyReadTimeout (408, which Jira retries).
+	ErrBodyTimeout = errors.New("webhooks: body read timed out")
 	// ErrMalformedBody: the body is empty (unless the Handler has
 	// [AllowEmptyBody]), not JSON, or not a Jira event (400).
 	ErrMalformedBody = errors.New("webhooks: malformed body")
@@ -42,4 +45,10 @@ var (
 	// ErrCallback: a callback returned an error or panicked (500, so that
 	// Jira retries; the delivery is not marked as seen).
 	ErrCallback = errors.New("webhooks: callback failed")
+	// ErrNotRecorded: the callbacks succeeded, but the DedupeStore failed
+	// to record the delivery as handled for the whole commit retry time,
+	// see WithCommitRetry (200: the work is done). A copy of the delivery
+	// arriving once the store's reservation has expired runs the callbacks
+	// again.
+	ErrNotRecorded = errors.New("webhooks: delivery handled but not recorded")
 )

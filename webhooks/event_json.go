@@ -525,14 +525,6 @@ func jraw(v []byte) json.RawMessage {
 	return v[:len(v):len(v)]
 }
 
-// jobject calls decode for v if v is an object and returns whether it did.
-func jobject(v []byte, decode func(key, val []byte)) bool {
-	if len(v) == 0 || v[0] != '{' {
-		return false
-	}
-	return eachMember(v, decode) == nil
-}
-
 // timeLayouts are the time forms Jira uses.
 var timeLayouts = []string{
 	"2006-01-02T15:04:05.000-0700",

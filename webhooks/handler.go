@@ -7,16 +7,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"time"
+
+	"github.com/jirahooks/jirahooks/internal/retry"
 )
 
 // DefaultMaxBodySize is the largest body a Handler accepts unless
 // WithMaxBodySize says otherwise: 1 MiB, well above Jira's largest issue
 // events.
 const DefaultMaxBodySize = 1 << 20
+
+// DefaultBodyReadTimeout is how long a Handler waits for a request's body
+// unless WithBodyReadTimeout says otherwise. Jira sends a whole event in
+// well under a second; a client that trickles its body holds a connection
+// and a goroutine no longer than this.
+const DefaultBodyReadTimeout = 10 * time.Second
+
+// DefaultCommitRetry is how long a Handler keeps trying to record a
+// delivery as handled, after its callbacks succeeded, while the DedupeStore
+// fails, unless WithCommitRetry says otherwise: long enough for a Redis
+// restart or a failover.
+const DefaultCommitRetry = 15 * time.Second
+
+// commitBackoff spaces the attempts of a failing Commit: 50 ms doubling up
+// to 2 s, with jitter.
+var commitBackoff = retry.Policy{Base: 50 * time.Millisecond, Cap: 2 * time.Second}
 
 // preallocBody bounds the buffer readBody allocates up front from a
 // request's Content-Length; larger bodies grow it as they are read.
@@ -26,7 +47,8 @@ const preallocBody = 64 << 10
 // For each request it:
 //
 //  1. accepts POST only (405 otherwise);
-//  2. reads at most the body limit (413 beyond it);
+//  2. reads at most the body limit (413 beyond it), within the body read
+//     timeout (408, which Jira retries; see WithBodyReadTimeout);
 //  3. verifies the raw bytes with its Verifier (401, or 500 when the
 //     verifier cannot check, see ErrVerifierUnavailable);
 //  4. decodes the event (400 if malformed; an empty body is malformed
@@ -37,11 +59,29 @@ const preallocBody = 64 << 10
 //  6. calls the callbacks registered with On for the event's name, then
 //     those registered with OnAny, stopping at the first error.
 //
-// It answers 200 when every callback succeeded and only then marks the
-// delivery as handled. A callback error or panic answers 500, so that Jira
-// retries the delivery, which is then handled again: callbacks run at least
-// once per delivery, and, when there are several, one may run again after
-// another one failed. Error responses carry only the status text.
+// It answers 200 when every callback succeeded, after recording the
+// delivery as handled in its DedupeStore. A callback error or panic answers
+// 500, so that Jira retries the delivery, which is then handled again:
+// callbacks run at least once per delivery, and, when there are several,
+// one may run again after another one failed. Error responses carry only
+// the status text.
+//
+// Once the callbacks succeeded, a failing DedupeStore (Redis restarting, a
+// failover) must not let a later copy of the delivery run them again, so
+// Commit is retried with backoff for up to the commit retry time
+// (DefaultCommitRetry, see WithCommitRetry), whether or not the request's
+// context ends meanwhile. The handler answers only after that: a response
+// sent first would leave the outcome to a goroutine that a shutdown or a
+// crash would cut short, whereas http.Server.Shutdown waits for handlers.
+// The cost is latency during an outage only: such a response may take up
+// to the commit retry time, and if Jira gives up waiting first it counts
+// the attempt as failed and retries it, which finds the delivery reserved
+// (409, retried later) or recorded (200, dropped), never runs it again.
+// Past the commit retry time the handler still answers 200 (the work is
+// done; a 500 would make Jira retry for sure), logs an error and calls the
+// error hook with an error wrapping ErrNotRecorded; the delivery stays
+// reserved until the store's reservation expires, after which a copy of it
+// would run the callbacks again.
 //
 // Replay hands a failed delivery, fetched with Client.ListFailed, to the
 // same duplicate detection and callbacks, without an HTTP request.
@@ -49,13 +89,15 @@ const preallocBody = 64 << 10
 // Register callbacks before serving; On and OnAny are safe to call
 // concurrently with deliveries, though.
 type Handler struct {
-	verifier   Verifier
-	maxBody    int64
-	allowEmpty bool
-	store      DedupeStore
-	logger     *slog.Logger
-	tenant     func(*http.Request) string
-	onError    func(r *http.Request, status int, err error)
+	verifier    Verifier
+	maxBody     int64
+	readTimeout time.Duration
+	commitFor   time.Duration
+	allowEmpty  bool
+	store       DedupeStore
+	logger      *slog.Logger
+	tenant      func(*http.Request) string
+	onError     func(r *http.Request, status int, err error)
 
 	mu    sync.RWMutex
 	on    map[EventName][]Callback
@@ -76,6 +118,39 @@ func WithMaxBodySize(n int64) HandlerOption {
 	return func(h *Handler) {
 		if n > 0 {
 			h.maxBody = n
+		}
+	}
+}
+
+// WithBodyReadTimeout bounds the time the handler spends reading a request's
+// body, from the moment it starts: a body that has not arrived whole by
+// then is answered 408 (ErrBodyTimeout), which Jira retries, and the
+// callbacks are not called. d <= 0 keeps DefaultBodyReadTimeout.
+//
+// The bound is the connection's read deadline, set through
+// http.ResponseController and cleared once the body is read, so that it
+// never limits the callbacks. It applies when the ResponseWriter supports
+// read deadlines (net/http's own do, HTTP/1 and HTTP/2; middleware must
+// implement Unwrap); with one that does not, the body is read without this
+// bound. An http.Server whose ReadTimeout is d or less already bounds the
+// whole request, and the handler leaves its deadline alone.
+func WithBodyReadTimeout(d time.Duration) HandlerOption {
+	return func(h *Handler) {
+		if d > 0 {
+			h.readTimeout = d
+		}
+	}
+}
+
+// WithCommitRetry sets for how long the handler retries recording a
+// delivery as handled, once its callbacks succeeded, while the DedupeStore
+// fails; see Handler for what happens during and past that time. Keep it
+// well below the store's reservation time to live. d <= 0 keeps
+// DefaultCommitRetry.
+func WithCommitRetry(d time.Duration) HandlerOption {
+	return func(h *Handler) {
+		if d > 0 {
+			h.commitFor = d
 		}
 	}
 }
@@ -110,8 +185,9 @@ func WithTenant(fn func(r *http.Request) string) HandlerOption {
 // WithErrorHook sets a function called for every delivery not handled
 // successfully, with the status answered and the error (wrapping one of the
 // receiver's sentinel errors, for example ErrInvalidSignature or
-// ErrCallback), and for dropped duplicates (status 200, ErrDuplicate). Use
-// it for metrics or alerts. It runs before the response is written; r's
+// ErrCallback), for dropped duplicates (status 200, ErrDuplicate), and for
+// deliveries handled but not recorded as such (status 200, ErrNotRecorded).
+// Use it for metrics or alerts. It runs before the response is written; r's
 // context carries the Delivery when the delivery got that far.
 func WithErrorHook(fn func(r *http.Request, status int, err error)) HandlerOption {
 	return func(h *Handler) { h.onError = fn }
@@ -139,11 +215,13 @@ func AllowEmptyBody() HandlerOption {
 // way to switch verification off by accident.
 func NewHandler(v Verifier, opts ...HandlerOption) *Handler {
 	h := &Handler{
-		verifier: v,
-		maxBody:  DefaultMaxBodySize,
-		store:    NewMemoryStore(0, 0),
-		logger:   slog.New(slog.DiscardHandler),
-		on:       make(map[EventName][]Callback),
+		verifier:    v,
+		maxBody:     DefaultMaxBodySize,
+		readTimeout: DefaultBodyReadTimeout,
+		commitFor:   DefaultCommitRetry,
+		store:       NewMemoryStore(0, 0),
+		logger:      slog.New(slog.DiscardHandler),
+		on:          make(map[EventName][]Callback),
 	}
 	for _, opt := range opts {
 		opt(h)
@@ -192,6 +270,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case status == http.StatusOK && err == nil:
 		w.WriteHeader(http.StatusOK)
 		h.log(r.Context(), slog.LevelDebug, "webhooks: delivery handled", d, name, status, nil)
+		return
+	case status == http.StatusOK && errors.Is(err, ErrNotRecorded):
+		w.WriteHeader(http.StatusOK)
+		h.log(r.Context(), slog.LevelError, "webhooks: delivery handled but not recorded", d, name, status, err)
 		return
 	case status == http.StatusOK: // a duplicate
 		w.WriteHeader(http.StatusOK)
@@ -310,23 +392,49 @@ func (h *Handler) process(ctx context.Context, d *Delivery, e *Event) (int, erro
 	}
 	handled = true
 	if dedupe {
-		if err := h.store.Commit(context.WithoutCancel(ctx), d.Tenant, d.ID); err != nil {
-			// The work is done; a retry would repeat it, but answering 500
-			// would make Jira retry for sure.
-			h.log(ctx, slog.LevelWarn, "webhooks: could not record delivery as handled", *d, e.Name, http.StatusOK, err)
+		// The work is done: answering 500 would make Jira retry for sure,
+		// so whatever the store does, the answer is 200.
+		if err := h.commit(ctx, d, e.Name); err != nil {
+			return http.StatusOK, err
 		}
 	}
 	return http.StatusOK, nil
 }
 
-// readBody reads the whole body within the limit.
+// commit records a delivery whose callbacks succeeded as handled, retrying
+// with backoff for up to h.commitFor while the store fails, even if ctx
+// ends meanwhile. It returns an error wrapping ErrNotRecorded and the
+// store's last error when it gives up.
+func (h *Handler) commit(ctx context.Context, d *Delivery, name EventName) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.commitFor)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		err := h.store.Commit(ctx, d.Tenant, d.ID)
+		if err == nil {
+			if attempt > 0 {
+				h.log(ctx, slog.LevelInfo, "webhooks: delivery recorded after retrying", *d, name, http.StatusOK, nil)
+			}
+			return nil
+		}
+		if attempt == 0 {
+			h.log(ctx, slog.LevelWarn, "webhooks: could not record delivery as handled, retrying", *d, name, http.StatusOK, err)
+		}
+		if retry.Sleep(ctx, commitBackoff.Backoff(attempt)) != nil {
+			return fmt.Errorf("%w: %d attempts in %v: %w", ErrNotRecorded, attempt+1, h.commitFor, err)
+		}
+	}
+}
+
+// readBody reads the whole body within the size limit and the read
+// timeout.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
 	if r.ContentLength > h.maxBody {
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %d bytes, limit %d", ErrBodyTooLarge, r.ContentLength, h.maxBody)
 	}
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, 0, nil
 	}
+	clearDeadline := h.setReadDeadline(w, r)
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		// Trust the declared length only up to a typical event's size: the
@@ -339,10 +447,39 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 	switch {
 	case errors.As(err, &tooLarge):
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: limit %d", ErrBodyTooLarge, h.maxBody)
+	case isTimeout(err):
+		return nil, http.StatusRequestTimeout, fmt.Errorf("%w: %d bytes read in %v", ErrBodyTimeout, buf.Len(), h.readTimeout)
 	case err != nil && !errors.Is(err, io.EOF):
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: reading body: %v", ErrMalformedBody, err)
 	}
+	// Only now: after a failed read the deadline stays, so that net/http
+	// does not wait for the rest of a trickled body before answering, and
+	// the connection is closed.
+	clearDeadline()
 	return buf.Bytes(), 0, nil
+}
+
+// setReadDeadline bounds the body's read through the connection's read
+// deadline and returns the function that clears it again, which does
+// nothing when it set none: the server's ReadTimeout is as strict already,
+// or w does not support deadlines.
+func (h *Handler) setReadDeadline(w http.ResponseWriter, r *http.Request) (clearDeadline func()) {
+	if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout <= h.readTimeout {
+		return func() {}
+	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(h.readTimeout)); err != nil {
+		return func() {} // http.ErrNotSupported: read without the bound
+	}
+	// The deadline is for the body only: cleared, it cannot reach the
+	// callbacks, whatever the protocol does with a deadline left in place.
+	return func() { _ = rc.SetReadDeadline(time.Time{}) }
+}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // dispatch runs the callbacks for e, stopping at the first error, and turns

@@ -42,8 +42,11 @@ import (
 // ErrDeliveryInProgress if the same delivery is being handled right now
 // (try again later); ErrCallback if a callback failed or panicked, in which
 // case the delivery is released so that another Replay, or a retry by Jira,
-// handles it again; or the error of the DedupeStore, or of ctx if it is
-// done before anything starts. The handler logs the outcome as it does for
+// handles it again; ErrNotRecorded if the callbacks succeeded but the
+// DedupeStore failed to record it for the whole commit retry time (see
+// Handler; the callbacks ran, so do not replay it again); or the error of
+// the DedupeStore, or of ctx if it is done before anything starts. Once
+// the callbacks started, the commit is retried even if ctx ends. The handler logs the outcome as it does for
 // deliveries, with a "replay" attribute; WithErrorHook, which needs a
 // request, is not called.
 func (h *Handler) Replay(ctx context.Context, tenant string, f FailedWebhook) error {
@@ -65,6 +68,8 @@ func (h *Handler) Replay(ctx context.Context, tenant string, f FailedWebhook) er
 		h.log(ctx, slog.LevelDebug, "webhooks: replay handled", d, e.Name, 0, nil)
 	case errors.Is(err, ErrDuplicate):
 		h.log(ctx, slog.LevelInfo, "webhooks: duplicate replay dropped", d, e.Name, 0, err)
+	case errors.Is(err, ErrNotRecorded):
+		h.log(ctx, slog.LevelError, "webhooks: replay handled but not recorded", d, e.Name, 0, err)
 	case errors.Is(err, ErrDeliveryInProgress):
 		h.log(ctx, slog.LevelWarn, "webhooks: replay refused", d, e.Name, 0, err)
 	default:

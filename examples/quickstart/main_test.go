@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 )
@@ -16,7 +20,7 @@ func noEnv(string) string { return "" }
 
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, noEnv); err != nil {
+	if err := run(context.Background(), &out, io.Discard, nil, noEnv); err != nil {
 		t.Fatalf("quickstart failed: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
@@ -62,7 +66,7 @@ func TestQuickstartBinaryExitsZero(t *testing.T) {
 }
 
 // cleanEnv is the environment without JIRA_ variables, so that the program
-// runs the embedded demo even on a machine set up for a real site.
+// prints the same on a machine set up for a real site.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -101,7 +105,7 @@ func TestRealSitePath(t *testing.T) {
 			env["JIRA_BASE_URL"] = jira.URL()
 			env["JIRA_WEBHOOK_URL"] = "https://" + name + ".example.com/hooks"
 			var out bytes.Buffer
-			if err := run(context.Background(), &out, func(k string) string { return env[k] }); err != nil {
+			if err := run(context.Background(), &out, io.Discard, []string{"-real"}, func(k string) string { return env[k] }); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			if !strings.Contains(out.String(), "All 6 steps behaved as expected.") {
@@ -118,9 +122,26 @@ func TestRealSitePath(t *testing.T) {
 		{"JIRA_BASE_URL": jira.URL(), "JIRA_ACCESS_TOKEN": oauth.Token()},
 		{"JIRA_BASE_URL": jira.URL(), "JIRA_WEBHOOK_URL": "https://x.example.com"},
 	} {
-		err := run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
+		err := run(context.Background(), &bytes.Buffer{}, io.Discard, []string{"-real"}, func(k string) string { return env[k] })
 		if err == nil || !strings.Contains(err.Error(), "set JIRA_") {
 			t.Errorf("env %v: err = %v", env, err)
 		}
 	}
+}
+
+// JIRA_BASE_URL alone never sends the demo to a real site: only -real does,
+// and -real without a site is a usage error.
+func TestRealRunNeedsTheFlag(t *testing.T) {
+	env := map[string]string{"JIRA_BASE_URL": "http://127.0.0.1:1", "JIRA_ACCESS_TOKEN": "t", "JIRA_WEBHOOK_URL": "https://x.example.com"}
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, &errOut, nil, func(k string) string { return env[k] }))
+	assert.Contains(t, out.String(), "All 6 steps behaved as expected.")
+	assert.Contains(t, errOut.String(), "add -real")
+
+	err := run(context.Background(), io.Discard, io.Discard, []string{"-real"}, noEnv)
+	require.ErrorIs(t, err, errUsage)
+	assert.ErrorContains(t, err, "JIRA_BASE_URL")
+
+	assert.ErrorIs(t, run(context.Background(), io.Discard, io.Discard, []string{"-bogus"}, noEnv), errUsage)
+	assert.ErrorIs(t, run(context.Background(), io.Discard, io.Discard, []string{"extra"}, noEnv), errUsage)
 }

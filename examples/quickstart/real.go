@@ -1,6 +1,6 @@
 package main
 
-// The quickstart against a real Jira site, used when JIRA_BASE_URL is set.
+// The quickstart against a real Jira site, run with -real.
 // It runs the steps a real site allows: register, list, refresh, failed
 // deliveries (Connect apps only) and clean up. Receiving needs a public URL
 // Jira can reach, and 29 days cannot be simulated, so those steps are

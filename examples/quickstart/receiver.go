@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jirahooks/jirahooks/webhooks"
 )
@@ -76,7 +77,7 @@ func (rc *receiver) serve() (url string, stop func(), err error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /jira/events", rc)
-	srv := &http.Server{Handler: mux}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String() + "/jira/events", func() { srv.Close() }, nil
 }

@@ -129,7 +129,7 @@ func demo(ctx context.Context, w io.Writer, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newApp(secret, logger)}
+	srv := &http.Server{Handler: newApp(secret, logger), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	hookURL := "http://" + ln.Addr().String() + "/jira/events"
@@ -147,7 +147,7 @@ func demo(ctx context.Context, w io.Writer, logger *slog.Logger) error {
 		return err
 	}
 	if !regs[0].OK() {
-		return fmt.Errorf("Jira refused the webhook: %s", strings.Join(regs[0].Errors, "; "))
+		return fmt.Errorf("the webhook was refused by Jira: %s", strings.Join(regs[0].Errors, "; "))
 	}
 
 	issue := jiratest.Issue{Key: "SHOP-21", Summary: "Refunds are booked twice"}

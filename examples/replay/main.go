@@ -12,10 +12,14 @@
 //
 //	go run ./examples/replay
 //
-// Against a real site, as a Connect app (a daily cron job, say):
+// Against a real site, as a Connect app (a daily cron job, say), pass
+// -real; without it the program never leaves the machine, whatever the
+// environment holds:
 //
 //	JIRA_BASE_URL=https://your-domain.atlassian.net JIRA_APP_KEY=... JIRA_SHARED_SECRET=... \
-//	  go run ./examples/replay -cursor-file replay.cursor
+//	  go run ./examples/replay -real -cursor-file replay.cursor
+//
+// Exit status: 0 on success, 1 on failure, 2 for a usage error.
 package main
 
 import (
@@ -110,8 +114,13 @@ func replayFailed(ctx context.Context, c *webhooks.Client, a *app, cursor string
 }
 
 func main() {
-	cursorFile := flag.String("cursor-file", "", "file to read the cursor from and save it to (against a real site)")
+	realSite := flag.Bool("real", false, "replay the failures of the real site in JIRA_BASE_URL instead of showing a replay on an in-memory Jira")
+	cursorFile := flag.String("cursor-file", "", "file to read the cursor from and save it to (with -real)")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "replay: unexpected argument %q\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
@@ -120,22 +129,38 @@ func main() {
 			return a
 		},
 	}))
-	ctx := context.Background()
-	var err error
-	if os.Getenv("JIRA_BASE_URL") != "" {
-		err = real(ctx, *cursorFile, logger)
-	} else {
-		err = demo(ctx, os.Stdout, logger)
+	err := run(context.Background(), *realSite, *cursorFile, os.Stdout, os.Stderr, os.Getenv, logger)
+	if errors.Is(err, errUsage) {
+		fmt.Fprintf(os.Stderr, "replay: %v\n", err)
+		os.Exit(2)
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-// real replays the failures of a real site, resuming from cursorFile.
-func real(ctx context.Context, cursorFile string, logger *slog.Logger) error {
-	base, key, secret := os.Getenv("JIRA_BASE_URL"), os.Getenv("JIRA_APP_KEY"), os.Getenv("JIRA_SHARED_SECRET")
-	clientKey := os.Getenv("JIRA_CLIENT_KEY") // the installation's clientKey, for duplicate detection
+// errUsage marks a mistake on the command line (exit status 2).
+var errUsage = errors.New("usage")
+
+// run replays the failures of the site in JIRA_BASE_URL if realSite is
+// set, and shows a replay on an in-memory Jira otherwise.
+func run(ctx context.Context, realSite bool, cursorFile string, stdout, stderr io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	if !realSite {
+		if getenv("JIRA_BASE_URL") != "" {
+			fmt.Fprintln(stderr, "replay: JIRA_BASE_URL is set, but this is the in-memory demo; add -real to replay that site's failures")
+		}
+		return demo(ctx, stdout, logger)
+	}
+	if getenv("JIRA_BASE_URL") == "" {
+		return fmt.Errorf("%w: -real needs JIRA_BASE_URL, the site to read failed deliveries from (https://your-domain.atlassian.net)", errUsage)
+	}
+	return replayReal(ctx, cursorFile, getenv, logger)
+}
+
+// replayReal replays the failures of a real site, resuming from cursorFile.
+func replayReal(ctx context.Context, cursorFile string, getenv func(string) string, logger *slog.Logger) error {
+	base, key, secret := getenv("JIRA_BASE_URL"), getenv("JIRA_APP_KEY"), getenv("JIRA_SHARED_SECRET")
+	clientKey := getenv("JIRA_CLIENT_KEY") // the installation's clientKey, for duplicate detection
 	if key == "" || secret == "" {
 		return errors.New("set JIRA_APP_KEY and JIRA_SHARED_SECRET: Jira lists failed deliveries to Connect apps only")
 	}
@@ -187,7 +212,7 @@ func demo(ctx context.Context, w io.Writer, logger *slog.Logger) error {
 			return
 		}
 		a.live.ServeHTTP(rw, r)
-	})}
+	}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 
@@ -205,7 +230,7 @@ func demo(ctx context.Context, w io.Writer, logger *slog.Logger) error {
 		return err
 	}
 	if !regs[0].OK() {
-		return fmt.Errorf("Jira refused the webhook: %v", regs[0].Errors)
+		return fmt.Errorf("the webhook was refused by Jira: %v", regs[0].Errors)
 	}
 
 	down.Store(true)

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/webhooks"
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
@@ -74,4 +78,19 @@ func TestLiveDeliveryAfterReplayIsDropped(t *testing.T) {
 	if n := strings.Count(logs.String(), "msg=handled"); n != 1 || !strings.Contains(logs.String(), "replay=true") {
 		t.Errorf("handled %d times, want once, by the replay:\n%s", n, logs.String())
 	}
+}
+
+// JIRA_BASE_URL alone never points the program at a real site: only -real
+// does, and -real without a site is a usage error.
+func TestRealRunNeedsTheFlag(t *testing.T) {
+	env := map[string]string{"JIRA_BASE_URL": "http://127.0.0.1:1", "JIRA_APP_KEY": "k", "JIRA_SHARED_SECRET": "s"}
+	var out, errOut bytes.Buffer
+	logger := slog.New(slog.DiscardHandler)
+	require.NoError(t, run(context.Background(), false, "", &out, &errOut, func(k string) string { return env[k] }, logger))
+	assert.Contains(t, out.String(), "Jira gave up on 2 deliveries", "the in-memory demo ran")
+	assert.Contains(t, errOut.String(), "add -real")
+
+	err := run(context.Background(), true, "", io.Discard, io.Discard, func(string) string { return "" }, logger)
+	require.ErrorIs(t, err, errUsage)
+	assert.ErrorContains(t, err, "JIRA_BASE_URL")
 }

@@ -53,8 +53,10 @@ type DedupeOptions struct {
 	// webhooks.DefaultDedupeTTL (24 hours), longer than Jira retries.
 	TTL time.Duration
 	// ReservationTTL is how long a delivery stays reserved if its handler
-	// neither commits nor releases it (the replica died); zero means
-	// DefaultReservationTTL. Make it longer than the slowest callback.
+	// neither commits nor releases it (the replica died, or Redis stayed
+	// unreachable past the handler's commit retry time); zero means
+	// DefaultReservationTTL. Make it longer than the slowest callback plus
+	// the handler's commit retry time (webhooks.DefaultCommitRetry, 15 s).
 	ReservationTTL time.Duration
 }
 
@@ -70,9 +72,16 @@ type DedupeOptions struct {
 // reservation expired and another replica took over does not free the
 // other replica's claim.
 //
-// Errors from Redis are returned as they are (wrapped): the Handler then
-// answers 500 and Jira retries the delivery later, so nothing is dropped
-// while Redis is unreachable. It is safe for concurrent use.
+// Errors from Redis are returned as they are (wrapped). When Reserve fails
+// the Handler answers 500 and Jira retries the delivery later, so nothing
+// is dropped while Redis is unreachable. When Commit fails, the callbacks
+// have run already: the Handler retries Commit (see
+// webhooks.WithCommitRetry), so that a Redis restart or failover in
+// between does not let a copy of the delivery run them again. With a Redis
+// that keeps its data across a restart (appendonly yes, appendfsync
+// always), a delivery is then handled once through a crash of Redis at any
+// point; without persistence, a restart forgets handled deliveries. It is
+// safe for concurrent use.
 type DedupeStore struct {
 	rdb            redis.UniversalClient
 	prefix         string

@@ -44,7 +44,9 @@
 // # Failures
 //
 // Redis errors are returned, never swallowed: a Handler whose DedupeStore
-// cannot reach Redis answers 500 and Jira retries the delivery later; a
+// cannot reach Redis answers 500 and Jira retries the delivery later, and
+// once the callbacks ran it retries recording the delivery as handled
+// through a short outage (webhooks.WithCommitRetry); a
 // TokenSource that cannot load, lock or save fails the call (a refreshed
 // token it could not save is kept in memory and saved on the next call, see
 // auth.TokenSource). A Lease holder that cannot renew its lease for TTL -

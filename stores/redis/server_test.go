@@ -16,12 +16,13 @@ import (
 )
 
 // redisServer is a redis-server process on a loopback port, private to one
-// test, without persistence.
+// test, without persistence unless started with startRedisAOF.
 type redisServer struct {
 	t    testing.TB
 	path string
 	port int
 	dir  string
+	aof  bool // append-only file, fsynced on every write
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -30,17 +31,30 @@ type redisServer struct {
 
 // startRedis starts a redis-server for t and stops it when t ends. Without
 // redis-server on PATH the test is skipped, unless the CI variable is set:
-// then it fails, since CI must install it (see .ci/redis-tests).
+// then it fails, since CI must install it (see .ci/redis-server).
 func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	return newRedis(t, false)
+}
+
+// startRedisAOF is startRedis with persistence as a production Redis that
+// must not lose a write has it: appendonly yes, appendfsync always. A
+// restart reloads what the killed server had acknowledged.
+func startRedisAOF(t testing.TB) *redisServer {
+	t.Helper()
+	return newRedis(t, true)
+}
+
+func newRedis(t testing.TB, aof bool) *redisServer {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server): %v", err)
+			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server, as .ci/redis-server does): %v", err)
 		}
-		t.Skip("redis-server not found on PATH; install it to run these tests (apt-get install redis-server)")
+		t.Skip("redis-server not found on PATH, so this test of the Redis stores did not run; install it (apt-get install redis-server, or bash .ci/redis-server) and run again")
 	}
-	s := &redisServer{t: t, path: path, port: freePort(t), dir: t.TempDir()}
+	s := &redisServer{t: t, path: path, port: freePort(t), dir: t.TempDir(), aof: aof}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -66,10 +80,16 @@ func (s *redisServer) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &bytes.Buffer{}
-	cmd := exec.Command(s.path,
+	persistence := []string{"--appendonly", "no"}
+	if s.aof {
+		persistence = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir,
-		"--daemonize", "no", "--loglevel", "warning")
+		"--save", "", "--dir", s.dir,
+		"--daemonize", "no", "--loglevel", "warning",
+	}, persistence...)
+	cmd := exec.Command(s.path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
@@ -107,7 +127,8 @@ func (s *redisServer) stop() {
 	s.cmd = nil
 }
 
-// restart kills redis-server and starts a new one, empty, on the same port.
+// restart kills redis-server and starts a new one on the same port: empty,
+// or with what the append-only file holds.
 func (s *redisServer) restart() {
 	s.t.Helper()
 	s.stop()
