@@ -318,13 +318,13 @@ const fileLockPoll = 5 * time.Millisecond
 // directory, by lock file path, whatever FileStore value asks for it.
 var fileLocks keyLocks
 
-// fileName maps a key to a file name (without its extension) that cannot leave the directory or
-// collide with another key, also on a file system that ignores case (macOS,
-// Windows): lower-case letters, digits, '-' and '_' stay, every other byte,
-// upper-case letters included, becomes %XX. A name that would exceed
-// maxNameLen keeps its first bytes for the reader and ends in "~" and the
-// hex SHA-256 of the key instead ("~" is escaped everywhere else), as file
-// systems limit names to 255 bytes.
+// fileName maps a key to a file name (without its extension) that cannot
+// leave the directory or collide with another key, also on a file system
+// that ignores case (macOS, Windows): lower-case letters, digits, '-' and
+// '_' stay, every other byte, upper-case letters included, becomes %XX. A
+// name that would exceed maxNameLen keeps its first bytes for the reader
+// and ends in "~" and the hex SHA-256 of the key instead ("~" is escaped
+// everywhere else), as file systems limit names to 255 bytes.
 func fileName(key string) string {
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
