@@ -360,3 +360,27 @@ func TestFileStoreLockHonoursContext(t *testing.T) {
 	require.NoError(t, err, "after the OS file lock was released")
 	unlock()
 }
+
+// BenchmarkLock: what a refresh pays for FileStore's cross-process lock
+// (an open, flock and close of the lock file) against MemoryStore's
+// in-process one. Compare the two as a ratio; a refresh itself is an HTTP
+// round trip to Atlassian.
+func BenchmarkLock(b *testing.B) {
+	fs, err := NewFileStore(b.TempDir())
+	require.NoError(b, err)
+	for _, bc := range []struct {
+		name  string
+		store Locker
+	}{{"MemoryStore", &MemoryStore{}}, {"FileStore", fs}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				unlock, err := bc.store.Lock(ctx, key)
+				if err != nil {
+					b.Fatal(err)
+				}
+				unlock()
+			}
+		})
+	}
+}
