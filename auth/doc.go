@@ -25,10 +25,35 @@
 // a refresh token that no longer works.
 //
 // A [MemoryStore] and a [FileStore] (one 0600 file per key, replaced
-// atomically) are included; any database can serve as a store by
-// implementing the two methods of [TokenStore]. A store shared by several
-// processes should also implement [Locker] so that only one of them
-// refreshes a given key at a time.
+// atomically, refreshes serialised across the processes sharing its
+// directory by an OS file lock) are included; any database can serve as a
+// store by implementing the two methods of [TokenStore]. A store shared by
+// several processes should also implement [Locker] so that only one of
+// them refreshes a given key at a time.
+//
+// # Crashes and the reuse leeway
+//
+// A process that dies after the token endpoint answered a refresh and
+// before the store saved the answer leaves the superseded refresh token in
+// the store. Atlassian accepts a superseded refresh token again for
+// [RefreshReuseLeeway], 10 minutes after its first use; presented later, it
+// revokes every token of the grant. So a program restarted within 10
+// minutes of such a crash refreshes again and carries on, and one restarted
+// later gets [ErrConsentRequired] and must send its user through the
+// consent flow. The same holds for a store restored from a backup older
+// than the last refresh.
+//
+// # Grants end after 365 days
+//
+// Atlassian ends every grant [GrantLifetime] (365 days) after the user
+// consented, however often it was refreshed; from then on the app cannot
+// refresh the webhooks it registered with the grant. [Exchange] records the
+// consent time with the token ([ConsentTime]), the included stores keep it,
+// and a [TokenSource] reports the grant due for re-consent
+// [DefaultReconsentNotice] (30 days) before it ends, through
+// [TokenSource.Grant] or a [WithReconsentAlert] callback. Tokens stored
+// without a consent time (imported, or saved by an older version) report
+// it unknown.
 //
 // # Errors
 //

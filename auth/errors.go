@@ -11,7 +11,9 @@ import (
 
 // ErrConsentRequired reports that the app cannot get an access token without
 // its user: the refresh token expired, was revoked or was reused after
-// rotation, or no token is stored for the key. The app should send the user
+// rotation (later than [RefreshReuseLeeway] after its first use), the grant
+// reached its absolute expiry ([GrantLifetime] after consent), or no token
+// is stored for the key. The app should send the user
 // through the consent flow ([AuthCodeURL]) again. Test with errors.Is.
 var ErrConsentRequired = errors.New("auth: user consent required")
 

@@ -18,16 +18,26 @@ import (
 )
 
 // fakeAtlassian is an Atlassian authorization server and API gateway in
-// miniature. Like Atlassian it rotates refresh tokens: a refresh token
-// works once, and presenting a rotated one again revokes the whole grant.
+// miniature. Like Atlassian it rotates refresh tokens: each refresh issues
+// a new refresh token and supersedes the one presented. A superseded token
+// is accepted again within RefreshReuseLeeway of its first use (each such
+// reuse issues another new pair); presented later, it revokes the whole
+// grant.
 type fakeAtlassian struct {
 	t   testing.TB
 	srv *httptest.Server
 
 	clientID, clientSecret, redirectURL string
 
-	refreshes atomic.Int64 // successful refreshes
+	refreshes atomic.Int64 // successful refreshes, reuses included
+	reuses    atomic.Int64 // successful refreshes with a superseded token
+	rejected  atomic.Int64 // refreshes refused
 	exchanges atomic.Int64 // successful code exchanges
+
+	// now is the server's clock (default time.Now), which times the reuse
+	// leeway; delay, when set, is how long a refresh takes to answer.
+	now   func() time.Time
+	delay time.Duration
 
 	// inRefresh, when set, is called while a refresh is being answered,
 	// after the new token is issued and before the answer is written.
@@ -40,19 +50,21 @@ type fakeAtlassian struct {
 
 	mu      sync.Mutex
 	n       int
-	codes   map[string]string // code -> PKCE challenge
-	live    map[string]int    // refresh token -> grant
-	rotated map[string]int    // refresh tokens used once -> grant
-	access  map[string]int    // access token -> grant
+	codes   map[string]string   // code -> PKCE challenge
+	live    map[string]int      // refresh token -> grant
+	rotated map[string]rotation // superseded refresh tokens
+	access  map[string]int      // access token -> grant
 	revoked map[int]bool
 }
 
 func newFakeAtlassian(t testing.TB) *fakeAtlassian {
+	cfg := fakeConfig("")
 	f := &fakeAtlassian{
-		t: t, clientID: "client-id", clientSecret: "client-secret-XYZ",
-		redirectURL:  "http://127.0.0.1/callback",
+		t: t, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret,
+		redirectURL:  cfg.RedirectURL,
 		consentError: "invalid_grant", consentDescription: "Unknown or invalid refresh token.",
-		codes: map[string]string{}, live: map[string]int{}, rotated: map[string]int{},
+		now:   time.Now,
+		codes: map[string]string{}, live: map[string]int{}, rotated: map[string]rotation{},
 		access: map[string]int{}, revoked: map[int]bool{},
 	}
 	mux := http.NewServeMux()
@@ -66,10 +78,14 @@ func newFakeAtlassian(t testing.TB) *fakeAtlassian {
 }
 
 // config returns an OAuth config pointing at the fake.
-func (f *fakeAtlassian) config() *oauth2.Config {
-	cfg := NewConfig(f.clientID, f.clientSecret, f.redirectURL)
-	cfg.Endpoint.AuthURL = f.srv.URL + "/authorize"
-	cfg.Endpoint.TokenURL = f.srv.URL + "/oauth/token"
+func (f *fakeAtlassian) config() *oauth2.Config { return fakeConfig(f.srv.URL) }
+
+// fakeConfig returns the config of the fake's client on a fake at baseURL,
+// for the test's child processes as well.
+func fakeConfig(baseURL string) *oauth2.Config {
+	cfg := NewConfig("client-id", "client-secret-XYZ", "http://127.0.0.1/callback")
+	cfg.Endpoint.AuthURL = baseURL + "/authorize"
+	cfg.Endpoint.TokenURL = baseURL + "/oauth/token"
 	return cfg
 }
 
@@ -153,17 +169,27 @@ func (f *fakeAtlassian) token(w http.ResponseWriter, r *http.Request) {
 		f.exchanges.Add(1)
 	case "refresh_token":
 		old := r.PostForm.Get("refresh_token")
+		now := f.now()
 		g, ok := f.live[old]
-		if !ok || f.revoked[g] {
-			if g, reused := f.rotated[old]; reused {
-				f.revoked[g] = true // reuse revokes the grant, as at Atlassian
+		rot, superseded := f.rotated[old]
+		if superseded {
+			g = rot.grant
+			if now.Sub(rot.at) >= RefreshReuseLeeway {
+				f.revoked[g] = true // reuse past the leeway revokes the grant, as at Atlassian
 			}
+		}
+		if !ok && !superseded || f.revoked[g] {
 			f.mu.Unlock()
+			f.rejected.Add(1)
 			f.fail(w, http.StatusForbidden, f.consentError, f.consentDescription)
 			return
 		}
-		delete(f.live, old)
-		f.rotated[old] = g
+		if ok {
+			delete(f.live, old)
+			f.rotated[old] = rotation{grant: g, at: now}
+		} else {
+			f.reuses.Add(1)
+		}
 		at, rt = f.issueLocked(g)
 		f.refreshes.Add(1)
 	default:
@@ -173,14 +199,32 @@ func (f *fakeAtlassian) token(w http.ResponseWriter, r *http.Request) {
 	}
 	hook := f.inRefresh
 	f.mu.Unlock()
-	if hook != nil && r.PostForm.Get("grant_type") == "refresh_token" {
-		hook()
+	if r.PostForm.Get("grant_type") == "refresh_token" {
+		if hook != nil {
+			hook()
+		}
+		// A real round trip takes time: long enough for racers to collide.
+		time.Sleep(f.delay)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
 		"access_token": at, "refresh_token": rt, "token_type": "Bearer",
 		"expires_in": 3600, "scope": strings.Join(DefaultScopes, " "),
 	})
+}
+
+// rotation records when a refresh token was first exchanged.
+type rotation struct {
+	grant int
+	at    time.Time
+}
+
+// grantRevoked reports whether the grant tok belongs to was revoked.
+func (f *fakeAtlassian) grantRevoked(tok *oauth2.Token) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, ok := f.access[tok.AccessToken]
+	return ok && f.revoked[g]
 }
 
 // authorized checks the bearer token of an API request.
@@ -230,6 +274,12 @@ func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 func (c *fakeClock) Advance(d time.Duration) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -109,16 +110,21 @@ func CallbackCode(query url.Values, wantState string) (string, error) {
 // PKCE code verifier when it is not empty. hc, when not nil, makes the
 // request. Save the token to a [TokenStore] and use a [TokenSource] from
 // then on. A failure answered by the token endpoint is a [*TokenError].
+//
+// The token records the time of the consent ([ConsentTime]), taken just
+// before the request, from which Atlassian counts the grant's
+// [GrantLifetime]; [MemoryStore], [FileStore] and stores/redis keep it.
 func Exchange(ctx context.Context, cfg *oauth2.Config, hc *http.Client, code, verifier string) (*oauth2.Token, error) {
 	var opts []oauth2.AuthCodeOption
 	if verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(verifier))
 	}
+	consented := time.Now()
 	tok, err := cfg.Exchange(withClient(ctx, hc), code, opts...)
 	if err != nil {
 		return nil, tokenError("exchange", err)
 	}
-	return tok, nil
+	return TokenWithConsentTime(tok, consented), nil
 }
 
 // withClient makes golang.org/x/oauth2 use hc for token requests.

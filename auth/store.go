@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gofrs/flock"
 	"golang.org/x/oauth2"
 )
 
@@ -47,8 +49,8 @@ type TokenStore interface {
 // be renewed while held or be long enough to cover that.
 //
 // Without a Locker, token sources serialise refreshes of a key only within
-// their process. [MemoryStore] and [FileStore] implement Locker within one
-// process.
+// their process. [MemoryStore] implements Locker within one process,
+// [FileStore] across the processes that share its directory.
 type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
@@ -156,11 +158,22 @@ func (s *MemoryStore) GoString() string { return s.String() }
 // replaced atomically (written to a temporary file, synced, renamed), so a
 // crash leaves either the old token or the new one, never a torn file.
 //
-// Its Lock serialises refreshes within one process only; processes sharing
-// a directory need a store with a cross-process [Locker].
+// The lock of a key belongs to the key's file, not to the FileStore value:
+// every FileStore of one process on the same directory shares it, and other
+// processes using the directory (a CLI next to the app, a second instance)
+// are excluded by an OS file lock on a ".lock" file beside the token
+// (flock(2), or LockFileEx on Windows, through github.com/gofrs/flock). A
+// [TokenSource] holds it from reloading the stored token to saving the
+// refreshed one, so a refresh token is never spent twice. The lock files
+// stay in the directory: removing them while another process waits on one
+// would let two processes hold "the" lock at once. Directories on network
+// file systems may not honour file locks.
+//
+// Besides the token, a file records when the user consented to the grant
+// (see [ConsentTime]); files written before that field existed still load,
+// with the consent time unknown.
 type FileStore struct {
-	dir   string
-	locks keyLocks
+	dir string // absolute and clean
 }
 
 // NewFileStore returns a FileStore that keeps its files in dir, creating
@@ -169,15 +182,36 @@ func NewFileStore(dir string) (*FileStore, error) {
 	if dir == "" {
 		return nil, errors.New("auth: empty FileStore directory")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
 		return nil, fmt.Errorf("auth: FileStore: %w", err)
 	}
-	return &FileStore{dir: dir}, nil
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("auth: FileStore: %w", err)
+	}
+	return &FileStore{dir: abs}, nil
 }
 
 // Path returns the file that holds key's token.
 func (s *FileStore) Path(key string) string {
-	return filepath.Join(s.dir, fileName(key))
+	return filepath.Join(s.dir, fileName(key)+".json")
+}
+
+// lockPath returns the file whose OS lock serialises refreshes of key. It
+// names the (directory, key) pair, so it also keys the process's registry.
+func (s *FileStore) lockPath(key string) string {
+	return filepath.Join(s.dir, fileName(key)+".lock")
+}
+
+// fileToken is the content of a token file. The first four fields are named
+// as golang.org/x/oauth2 encodes a Token, which is what files written before
+// ConsentedAt existed hold; they load with the consent time unknown.
+type fileToken struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	ConsentedAt  time.Time `json:"consented_at,omitzero"`
 }
 
 // Load reads the token stored under key, or returns [ErrTokenNotFound].
@@ -189,21 +223,25 @@ func (s *FileStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: FileStore: %w", err)
 	}
-	var t oauth2.Token
-	if err := json.Unmarshal(b, &t); err != nil {
+	var ft fileToken
+	if err := json.Unmarshal(b, &ft); err != nil {
 		// The error of encoding/json names a position, not the content.
 		return nil, fmt.Errorf("auth: FileStore: decoding %s: %w", s.Path(key), err)
 	}
-	return &t, nil
+	t := &oauth2.Token{AccessToken: ft.AccessToken, TokenType: ft.TokenType,
+		RefreshToken: ft.RefreshToken, Expiry: ft.Expiry}
+	return TokenWithConsentTime(t, ft.ConsentedAt), nil
 }
 
-// Save writes tok to key's file atomically, with mode 0600.
+// Save writes tok to key's file atomically, with mode 0600. It does not take
+// key's lock: a [TokenSource] holds it already when it saves.
 func (s *FileStore) Save(_ context.Context, key string, tok *oauth2.Token) (err error) {
 	if tok == nil {
 		return errors.New("auth: nil token")
 	}
-	t := stripped(tok)
-	b, err := json.Marshal(&t)
+	consented, _ := ConsentTime(tok)
+	b, err := json.Marshal(fileToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, ConsentedAt: consented})
 	if err != nil {
 		return fmt.Errorf("auth: FileStore: encoding token: %w", err)
 	}
@@ -240,18 +278,53 @@ func (s *FileStore) Save(_ context.Context, key string, tok *oauth2.Token) (err 
 	return nil
 }
 
-// Lock serialises refreshes of key within this process.
-func (s *FileStore) Lock(ctx context.Context, key string) (func(), error) {
-	return s.locks.Lock(ctx, key)
+// Lock serialises refreshes of key among every FileStore on the same
+// directory, in this process and in others: it takes the process's lock of
+// the key's file, then the OS lock of its ".lock" file, trying again every
+// few milliseconds while another process holds it. It returns ctx.Err() if
+// ctx ends first. unlock releases both and may be called more than once,
+// from any goroutine.
+func (s *FileStore) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	path := s.lockPath(key)
+	unlockProcess, err := fileLocks.Lock(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	ok, err := fl.TryLockContext(ctx, fileLockPoll)
+	if !ok || err != nil {
+		unlockProcess()
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, fmt.Errorf("auth: FileStore: locking %s: %w", path, err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			// Unlock closes the file; an error leaves nothing to undo (the
+			// OS drops the lock with the descriptor).
+			_ = fl.Unlock()
+			unlockProcess()
+		})
+	}, nil
 }
 
-// fileName maps a key to a file name that cannot leave the directory or
-// collide with another key, also on a file system that ignores case (macOS,
-// Windows): lower-case letters, digits, '-' and '_' stay, every other byte,
-// upper-case letters included, becomes %XX. A name that would exceed
-// maxNameLen keeps its first bytes for the reader and ends in "~" and the
-// hex SHA-256 of the key instead ("~" is escaped everywhere else), as file
-// systems limit names to 255 bytes.
+// fileLockPoll is how often FileStore.Lock retries an OS file lock that
+// another process holds.
+const fileLockPoll = 5 * time.Millisecond
+
+// fileLocks holds the process-wide lock of each key of each FileStore
+// directory, by lock file path, whatever FileStore value asks for it.
+var fileLocks keyLocks
+
+// fileName maps a key to a file name (without its extension) that cannot
+// leave the directory or collide with another key, also on a file system
+// that ignores case (macOS, Windows): lower-case letters, digits, '-' and
+// '_' stay, every other byte, upper-case letters included, becomes %XX. A
+// name that would exceed maxNameLen keeps its first bytes for the reader
+// and ends in "~" and the hex SHA-256 of the key instead ("~" is escaped
+// everywhere else), as file systems limit names to 255 bytes.
 func fileName(key string) string {
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
@@ -267,19 +340,23 @@ func fileName(key string) string {
 		sum := sha256.Sum256([]byte(key))
 		name = name[:maxNameLen-1-2*len(sum)] + "~" + hex.EncodeToString(sum[:])
 	}
-	return name + ".json"
+	return name
 }
 
-// maxNameLen bounds a key's file name before ".json", leaving room for the
-// ".tmp-" prefix and random suffix of the temporary file Save writes.
+// maxNameLen bounds a key's file name before ".json" or ".lock", leaving
+// room for the ".tmp-" prefix and random suffix of the temporary file Save
+// writes.
 const maxNameLen = 200
 
-// stripped copies the fields of tok that a store keeps.
+// stripped copies the fields of tok that a store keeps, its consent time
+// included.
 func stripped(tok *oauth2.Token) oauth2.Token {
-	return oauth2.Token{
+	t := &oauth2.Token{
 		AccessToken:  tok.AccessToken,
 		TokenType:    tok.TokenType,
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 	}
+	consented, _ := ConsentTime(tok)
+	return *TokenWithConsentTime(t, consented)
 }

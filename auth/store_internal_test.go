@@ -7,3 +7,10 @@ func (l *keyLocks) held(key string) bool {
 	e := l.m[key]
 	return e != nil && len(e.ch) == 1
 }
+
+// size returns how many keys have a lock entry; for tests.
+func (l *keyLocks) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}

@@ -39,6 +39,20 @@ const refreshTimeout = time.Minute
 // source keeps the key's lock: other token sources for the key wait (as
 // long as their context allows) rather than refresh with the refresh token
 // still in the store, which Atlassian no longer accepts.
+//
+// A crash between the token endpoint's answer and the save loses the new
+// token: the store still holds the superseded refresh token. Atlassian
+// accepts it again for [RefreshReuseLeeway] (10 minutes) after its first
+// use, so a token source started within that window refreshes with it and
+// the grant survives; one started later gets an error matching
+// [ErrConsentRequired], and its attempt has revoked every token of the
+// grant. Restart a crashed program, or let another replica take over,
+// within minutes.
+//
+// Every grant ends [GrantLifetime] (365 days) after its user consented,
+// whatever the refreshes. [TokenSource.Grant] and [WithReconsentAlert]
+// tell the app ahead of time, from the consent time [Exchange] records
+// with the token.
 type TokenSource struct {
 	cfg    *oauth2.Config
 	store  TokenStore
@@ -46,11 +60,15 @@ type TokenSource struct {
 	margin time.Duration
 	now    func() time.Time
 	hc     *http.Client
+	notice time.Duration     // how long before the grant's expiry it is due
+	alert  func(GrantStatus) // nil: no alerts
 
 	mu            sync.Mutex
 	tok           *oauth2.Token // last token saved or loaded
 	pending       *oauth2.Token // refreshed but not yet saved
 	pendingUnlock func()        // releases the key's lock once pending is saved
+	alerted       bool          // alert called for the consent time alertedFor
+	alertedFor    time.Time
 }
 
 // TokenSourceOption configures a [TokenSource].
@@ -75,12 +93,35 @@ func WithTokenHTTPClient(hc *http.Client) TokenSourceOption {
 	return func(s *TokenSource) { s.hc = hc }
 }
 
+// WithReconsentNotice sets how long before its grant's absolute expiry
+// ([GrantLifetime] after consent) the token source reports the grant due
+// for re-consent (default [DefaultReconsentNotice]), in [TokenSource.Grant]
+// and to the function of [WithReconsentAlert].
+func WithReconsentNotice(d time.Duration) TokenSourceOption {
+	return func(s *TokenSource) { s.notice = d }
+}
+
+// WithReconsentAlert makes the token source call fn when it hands out a
+// token of a grant that is due for re-consent ([GrantStatus.Due]) or whose
+// consent time is unknown ([GrantStatus.Known] false), so that the app can
+// ask its user to consent again before Atlassian ends the grant and the
+// webhooks registered with it can no longer be kept alive. fn is called
+// once per token source and consent time: once when the grant becomes due
+// (or is found unknown), and again only after a new consent was saved
+// under the key. It runs in the goroutine that asked for the token, after
+// the token was obtained and without the source's locks held; keep it
+// short (hand slow work to another goroutine).
+func WithReconsentAlert(fn func(GrantStatus)) TokenSourceOption {
+	return func(s *TokenSource) { s.alert = fn }
+}
+
 // NewTokenSource returns a token source for the grant stored under key in
 // store, refreshing through cfg's token endpoint. Save the token from
 // [Exchange] under key first; until a token is stored, Token returns an
 // error matching [ErrConsentRequired] and [ErrTokenNotFound].
 func NewTokenSource(cfg *oauth2.Config, store TokenStore, key string, opts ...TokenSourceOption) *TokenSource {
-	s := &TokenSource{cfg: cfg, store: store, key: key, margin: DefaultRefreshMargin, now: time.Now}
+	s := &TokenSource{cfg: cfg, store: store, key: key, margin: DefaultRefreshMargin, now: time.Now,
+		notice: DefaultReconsentNotice}
 	for _, o := range opts {
 		o(s)
 	}
@@ -100,8 +141,52 @@ func (s *TokenSource) Token() (*oauth2.Token, error) {
 // may modify the returned token.
 func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	tok, err := s.tokenLocked(ctx)
+	var alert *GrantStatus
+	if err == nil {
+		alert = s.alertLocked(tok)
+	}
+	s.mu.Unlock()
+	if alert != nil {
+		s.alert(*alert)
+	}
+	return tok, err
+}
 
+// Grant reports when the grant behind s ends and whether it is due for
+// re-consent, from the consent time stored with its token (loading the
+// token if s has not yet). A grant whose consent time is unknown says so
+// ([GrantStatus.Known]) rather than guessing. Call it from a periodic
+// check, or use [WithReconsentAlert].
+func (s *TokenSource) Grant(ctx context.Context) (GrantStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil {
+		t, err := s.load(ctx)
+		if err != nil {
+			return GrantStatus{}, err
+		}
+		s.tok = t
+	}
+	return grantStatus(s.key, s.tok, s.now(), s.notice), nil
+}
+
+// alertLocked returns the status to alert about after tok was handed out,
+// if any, and notes that it was alerted.
+func (s *TokenSource) alertLocked(tok *oauth2.Token) *GrantStatus {
+	if s.alert == nil {
+		return nil
+	}
+	g := grantStatus(s.key, tok, s.now(), s.notice)
+	if g.Known() && !g.Due || s.alerted && s.alertedFor.Equal(g.ConsentedAt) {
+		return nil
+	}
+	s.alerted, s.alertedFor = true, g.ConsentedAt
+	return &g
+}
+
+// tokenLocked is TokenContext with s.mu held.
+func (s *TokenSource) tokenLocked(ctx context.Context) (*oauth2.Token, error) {
 	if s.pending != nil {
 		if err := s.save(ctx, s.pending); err != nil {
 			return nil, err
@@ -164,6 +249,9 @@ func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 		// No rotation this time: the old refresh token stays valid.
 		t.RefreshToken = s.tok.RefreshToken
 	}
+	// A refresh continues the grant: its consent time stays.
+	consented, _ := ConsentTime(s.tok)
+	t = TokenWithConsentTime(t, consented)
 	if err := s.save(rctx, t); err != nil {
 		// The store still holds a refresh token that no longer works. Keep
 		// the lock until the new token is saved, so that no other token

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ func setup(t *testing.T) (*fakeAtlassian, *fakeClock, *countingStore, *oauth2.To
 	t.Helper()
 	f := newFakeAtlassian(t)
 	clk := newClock()
+	f.now = clk.Now
 	store := &countingStore{MemoryStore: &MemoryStore{}}
 	tok := f.grant(clk.Now().Add(time.Hour))
 	if err := store.MemoryStore.Save(context.Background(), key, tok); err != nil {
@@ -239,7 +241,8 @@ func TestRefreshRotates(t *testing.T) {
 	if f.refreshes.Load() != 1 || store.saves.Load() != 1 {
 		t.Fatalf("refreshes %d, saves %d after reuse", f.refreshes.Load(), store.saves.Load())
 	}
-	// The old refresh token is dead now.
+	// Past the reuse leeway, the old refresh token is dead.
+	clk.Advance(RefreshReuseLeeway)
 	_, err = f.config().TokenSource(withClient(context.Background(), f.srv.Client()),
 		&oauth2.Token{RefreshToken: first.RefreshToken}).Token()
 	var re *oauth2.RetrieveError
@@ -465,8 +468,13 @@ func TestRestartResumes(t *testing.T) {
 		t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("directory holds %d files, want 1 (no temporary leftovers)", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	// The token and its lock file, no temporary leftovers.
+	if want := []string{filepath.Base(fs2.Path(key)), filepath.Base(fs2.lockPath(key))}; !slices.Equal(names, want) {
+		t.Errorf("directory holds %q, want %q", names, want)
 	}
 	b, _ := os.ReadFile(fs2.Path(key))
 	if !strings.Contains(string(b), tok2.RefreshToken) {
@@ -511,6 +519,7 @@ func TestConsentRequired(t *testing.T) {
 		}
 		stale := &MemoryStore{}
 		stale.Save(context.Background(), key, first)
+		clk.Advance(RefreshReuseLeeway) // past the leeway Atlassian allows
 		_, err := newSource(f, stale, clk).Token()
 		if !errors.Is(err, ErrConsentRequired) {
 			t.Fatalf("err = %v", err)

@@ -13,6 +13,11 @@
 // The first run opens the consent screen in a browser (and prints its URL);
 // later runs reuse the stored token, which the token source refreshes and
 // saves again as Atlassian rotates it. Run with -consent to start over.
+//
+// Atlassian ends every grant 365 days after consent. The token file records
+// when consent was given, and the program alerts (on stderr, where a real
+// app would page someone or mail the user a consent link) from 30 days
+// before that day (-reconsent-notice), or when the consent time is unknown.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -40,6 +46,7 @@ func main() {
 	key := flag.String("key", "default", "key of the grant in the token store")
 	siteURL := flag.String("site", "", "Jira site to use, such as https://your-domain.atlassian.net (default: the first the grant covers)")
 	consent := flag.Bool("consent", false, "ask for consent even if a token is stored")
+	notice := flag.Duration("reconsent-notice", auth.DefaultReconsentNotice, "alert this long before the grant's 365-day expiry")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -71,13 +78,27 @@ func main() {
 		log.Fatal(err)
 	}
 
-	hc := auth.NewTokenSource(cfg, store, *key).Client()
+	hc := newTokenSource(cfg, store, *key, *notice, os.Stderr).Client()
 	if err := listWebhooks(ctx, hc, *siteURL); err != nil {
 		if errors.Is(err, auth.ErrConsentRequired) {
 			log.Fatalf("%v\nthe grant is gone: run again with -consent", err)
 		}
 		log.Fatal(err)
 	}
+}
+
+// newTokenSource returns the token source of the grant under key, which
+// alerts on alerts when the grant is due for re-consent.
+func newTokenSource(cfg *oauth2.Config, store auth.TokenStore, key string, notice time.Duration, alerts io.Writer) *auth.TokenSource {
+	return auth.NewTokenSource(cfg, store, key,
+		auth.WithReconsentNotice(notice),
+		auth.WithReconsentAlert(func(g auth.GrantStatus) { reconsentAlert(alerts, g) }))
+}
+
+// reconsentAlert is where a real app pages someone or mails the user a
+// link to the consent screen; this one writes a line to w.
+func reconsentAlert(w io.Writer, g auth.GrantStatus) {
+	fmt.Fprintf(w, "ALERT: %v (run with -consent)\n", g)
 }
 
 // runConsent sends the user to Atlassian's consent screen and exchanges the

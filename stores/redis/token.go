@@ -46,8 +46,10 @@ type TokenOptions struct {
 // Pass it to auth.NewTokenSource.
 //
 // A token is stored as JSON (access token, token type, refresh token,
-// expiry) under prefix:token:<key>, without expiry: Atlassian's refresh
-// tokens outlive any access token. The lock of a key is
+// expiry, and the grant's consent time, see auth.ConsentTime) under
+// prefix:token:<key>, without expiry: Atlassian's refresh tokens outlive
+// any access token. Values written before the consent time was stored
+// load with it unknown (auth.GrantStatus.Known reports false). The lock of a key is
 // prefix:tokenlock:<key>.
 // Redis must keep what it is told: a Redis that loses its data (no
 // persistence, or a failover to a replica that missed the last write) loses
@@ -90,12 +92,15 @@ func (s *TokenStore) Key(key string) string { return keyName(s.prefix, "token", 
 // LockKey returns the Redis key of key's refresh lock.
 func (s *TokenStore) LockKey(key string) string { return keyName(s.prefix, "tokenlock", key) }
 
-// storedToken is the JSON form of a token in Redis.
+// storedToken is the JSON form of a token in Redis. ConsentedAt came
+// later: a value without it decodes with it zero (unknown), and older
+// versions ignore it.
 type storedToken struct {
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type,omitempty"`
 	RefreshToken string    `json:"refresh_token,omitempty"`
 	Expiry       time.Time `json:"expiry,omitzero"`
+	ConsentedAt  time.Time `json:"consented_at,omitzero"`
 }
 
 // Load returns the token stored under key, or an error wrapping
@@ -113,18 +118,21 @@ func (s *TokenStore) Load(ctx context.Context, key string) (*oauth2.Token, error
 		// The decoder's message could quote part of the value: leave it out.
 		return nil, fmt.Errorf("redisstore: token %q in Redis is not valid JSON", key)
 	}
-	return &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType,
-		RefreshToken: st.RefreshToken, Expiry: st.Expiry}, nil
+	tok := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType,
+		RefreshToken: st.RefreshToken, Expiry: st.Expiry}
+	return auth.TokenWithConsentTime(tok, st.ConsentedAt), nil
 }
 
-// Save stores tok under key, replacing what was there. It returns once
-// Redis has acknowledged the write.
+// Save stores tok and its consent time (auth.ConsentTime) under key,
+// replacing what was there. It returns once Redis has acknowledged the
+// write.
 func (s *TokenStore) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 	if tok == nil {
 		return errors.New("redisstore: nil token")
 	}
+	consented, _ := auth.ConsentTime(tok)
 	b, err := json.Marshal(storedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry})
+		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, ConsentedAt: consented})
 	if err != nil {
 		return fmt.Errorf("redisstore: encoding token %q failed", key)
 	}
@@ -155,6 +163,13 @@ func (s *TokenStore) Delete(ctx context.Context, key string) error {
 // lock if it is still this holder's; it may be called from any goroutine,
 // more than once. If the holder's process dies, the lock expires after
 // LockTTL.
+//
+// A holder that dies after the token endpoint answered and before Save
+// leaves the superseded refresh token in Redis. Atlassian accepts it again
+// within auth.RefreshReuseLeeway (10 minutes) of its first use: the next
+// replica to refresh after the lock expired (LockTTL, far less) does so
+// in time and the grant survives; a refresh later than that revokes the
+// grant (auth.ErrConsentRequired).
 func (s *TokenStore) Lock(ctx context.Context, key string) (unlock func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
