@@ -374,12 +374,13 @@ func (s *Server) Pending() int {
 }
 
 // newDeliveryID returns a delivery identifier shaped like Jira's, a random
-// (version 4) UUID, drawn from the server's seeded generator so that a run
-// is reproducible. The caller holds s.mu.
+// (version 4) UUID: from a generator seeded with [WithSeed] when one was
+// given, so that a run is reproducible, else from a random one. The caller
+// holds s.mu.
 func (s *Server) newDeliveryID() string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], s.rng.Uint64())
-	binary.BigEndian.PutUint64(b[8:], s.rng.Uint64())
+	binary.BigEndian.PutUint64(b[:8], s.ids.Uint64())
+	binary.BigEndian.PutUint64(b[8:], s.ids.Uint64())
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	h := hex.EncodeToString(b[:])
