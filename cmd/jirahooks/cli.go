@@ -88,7 +88,8 @@ Connecting to Jira (flags override the environment):
   JIRA_API_TOKEN      --api-token      them for admin webhooks only ('jirahooks admin')
   JIRA_API_VERSION    --api-version    REST API version, 3 (default) or 2
   JIRA_AUTH           --auth           which credentials to use when more than one kind
-                                       is set: oauth, connect or basic
+                                       is set: oauth, connect or basic ('admin' takes
+                                       an email and API token over JIRA_AUTH)
 Receiving and sending deliveries ('jirahooks listen', 'jirahooks trigger'):
   JIRA_CLIENT_SECRET  --client-secret  OAuth 2.0 app: the client secret deliveries are signed with
   JIRA_SHARED_SECRET  --shared-secret  Connect app: the installation's shared secret
@@ -338,6 +339,7 @@ type conn struct {
 	apiToken     string
 	apiVersion   int
 	auth         string // oauth, connect or basic: which kind when several are set
+	authFromEnv  bool   // auth came from JIRA_AUTH, not --auth
 	admin        bool   // the command manages admin webhooks, which take basic auth
 	timeout      time.Duration
 	json         bool
@@ -361,6 +363,7 @@ func (o *conn) register(fs *flagSet) {
 
 // fill completes the flags from the environment.
 func (o *conn) fill(getenv func(string) string) error {
+	authFlag := o.auth != ""
 	for _, v := range []struct {
 		dst *string
 		env string
@@ -377,6 +380,7 @@ func (o *conn) fill(getenv func(string) string) error {
 			*v.dst = strings.TrimSpace(getenv(v.env))
 		}
 	}
+	o.authFromEnv = !authFlag && o.auth != ""
 	if o.apiVersion == 0 {
 		switch v := strings.TrimSpace(getenv("JIRA_API_VERSION")); v {
 		case "", "3":
@@ -420,10 +424,11 @@ func (o *conn) httpClient() (*http.Client, string, error) {
 }
 
 // kind decides which of the configured credentials the command uses:
-// --auth ($JIRA_AUTH) when given; else the only kind set; else, when an
-// email and API token sit beside one app's credentials (as after 'eval' of
-// 'jirahooks fake'), the basic ones for admin webhooks and the app's for
-// the rest.
+// --auth when given; else, for admin webhooks, an email and API token when
+// set; else JIRA_AUTH when set; else the only kind set; else, when an email
+// and API token sit beside one app's credentials, the app's. So after
+// 'jirahooks fake' (which sets all three kinds and JIRA_AUTH=oauth) the
+// webhook commands use the OAuth app and 'admin' the administrator.
 func (o *conn) kind() (string, error) {
 	set := map[string]bool{}
 	if o.accessToken != "" {
@@ -442,6 +447,9 @@ func (o *conn) kind() (string, error) {
 		set["basic"] = true
 	}
 	names := map[string]string{"oauth": "an OAuth access token", "connect": "a Connect app key and shared secret", "basic": "an email and API token"}
+	if o.admin && set["basic"] && (o.auth == "" || o.authFromEnv) {
+		return "basic", nil
+	}
 	if o.auth != "" {
 		what, known := names[o.auth]
 		switch {
@@ -453,9 +461,6 @@ func (o *conn) kind() (string, error) {
 		return o.auth, nil
 	}
 	if set["basic"] && len(set) == 2 {
-		if o.admin {
-			return "basic", nil
-		}
 		delete(set, "basic")
 	}
 	switch len(set) {

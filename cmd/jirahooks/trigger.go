@@ -83,7 +83,8 @@ func cmdTrigger(c *cli, args []string) int {
 	for retry := 0; retry <= *repeat; retry++ {
 		a, err := d.send(ctx, retry)
 		if err != nil {
-			return c.fail("trigger", fmt.Errorf("could not deliver to %s: %w", d.to, err))
+			fmt.Fprintf(c.stderr, "jirahooks trigger: could not deliver to %s: %v\nhint: is the receiver running on that address? check --to\n", d.to, err)
+			return exitFailure
 		}
 		allOK = allOK && a.Status >= 200 && a.Status < 300
 		answers = append(answers, a)
@@ -112,9 +113,9 @@ func cmdTrigger(c *cli, args []string) int {
 
 type triggerFlags struct {
 	to, hubSecret, clientSecret, sharedSecret, appKey, clientKey, contextPath, issue, site, body string
-	webhookID                                                                                   int64
-	repeat                                                                                      int
-	allowUnknown                                                                                bool
+	webhookID                                                                                    int64
+	repeat                                                                                       int
+	allowUnknown                                                                                 bool
 }
 
 // delivery is what trigger sends, ready to sign.
