@@ -90,6 +90,7 @@ Connecting to Jira (flags override the environment):
   JIRA_AUTH           --auth           which credentials to use when more than one kind
                                        is set: oauth, connect or basic ('admin' takes
                                        an email and API token over JIRA_AUTH)
+
 Receiving and sending deliveries ('jirahooks listen', 'jirahooks trigger'):
   JIRA_CLIENT_SECRET  --client-secret  OAuth 2.0 app: the client secret deliveries are signed with
   JIRA_SHARED_SECRET  --shared-secret  Connect app: the installation's shared secret
@@ -106,7 +107,8 @@ Output is for people; --json prints JSON for scripts instead.
 
 Exit codes:
   0  success
-  1  Jira answered with an error or could not be reached
+  1  Jira answered with an error or could not be reached; trigger: the
+     receiver did not answer 2xx, or could not be reached
   2  usage or local error: a wrong flag, argument or --body, or a local
      problem such as a port in use; nothing was sent
   3  register, keepalive --once: Jira refused some of the webhooks (the
