@@ -226,6 +226,7 @@ func NewServer(opts ...Option) *Server {
 	// idle connections to the app's receivers.
 	s.client = &http.Client{Timeout: cfg.deliveryTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Config.ReadHeaderTimeout = 10 * time.Second // a long-lived fake meets slow clients too
 	if cfg.listener != nil {
 		_ = s.hs.Listener.Close()
 		s.hs.Listener = cfg.listener

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -89,6 +90,9 @@ func cmdFake(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
 	fmt.Fprintf(c.stderr, "jirahooks fake: a Jira site at %s (control API: %s%s); Ctrl-C to stop\n", srv.URL(), srv.URL(), jiratest.ControlPrefix)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(c.stderr, "warning: %s is reachable from other machines: anyone there can use the control API and the printed credentials; prefer 127.0.0.1\n", ln.Addr())
+	}
 	<-c.ctx.Done()
 	return exitOK
 }

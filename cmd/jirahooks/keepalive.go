@@ -124,7 +124,11 @@ func cmdKeepalive(c *cli, args []string) int {
 			s := st.Sites[0]
 			switch {
 			case o.json:
-				out.printJSON(syncSummary{Time: time.Now().UTC(), Kind: "summary", Site: site, Webhooks: s.Webhooks, EarliestExpiry: s.EarliestExpiry.UTC()})
+				now := time.Now()
+				if c.clock != nil {
+					now = c.clock.Now()
+				}
+				out.printJSON(syncSummary{Time: now.UTC(), Kind: "summary", Site: site, Webhooks: s.Webhooks, EarliestExpiry: s.EarliestExpiry.UTC()})
 			case s.EarliestExpiry.IsZero():
 				out.printf("%s: %d webhook%s kept alive\n", site, s.Webhooks, plural(s.Webhooks))
 			default:
