@@ -43,7 +43,9 @@ func ExampleSampleEvent() {
 		Timestamp         int64
 		MatchedWebhookIDs []int64 `json:"matchedWebhookIds"`
 		Issue             struct{ Key, Self string }
-		Changelog         struct{ Items []struct{ Field, FromString, ToString string } }
+		Changelog         struct {
+			Items []struct{ Field, FromString, ToString string }
+		}
 	}
 	_ = json.Unmarshal(body, &v)
 	fmt.Println(v.WebhookEvent, v.Timestamp, v.MatchedWebhookIDs, v.Issue.Key, v.Issue.Self)
