@@ -355,7 +355,7 @@ func (o *conn) register(fs *flagSet) {
 	fs.StringVar(&o.email, "email", "", "`email` for basic auth ($JIRA_EMAIL)")
 	fs.StringVar(&o.apiToken, "api-token", "", "API `token` for basic auth ($JIRA_API_TOKEN)")
 	fs.IntVar(&o.apiVersion, "api-version", 0, "REST API `version`, 3 or 2 ($JIRA_API_VERSION, default 3)")
-	fs.StringVar(&o.auth, "auth", "", "credentials to use when several kinds are set: `oauth`, connect or basic ($JIRA_AUTH)")
+	fs.StringVar(&o.auth, "auth", "", "which `kind` of credentials to use when several are set: oauth, connect or basic ($JIRA_AUTH)")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Jira after this `duration`")
 	fs.BoolVar(&o.json, "json", false, "print JSON for scripts")
 	for _, n := range []string{"base-url", "access-token", "app-key", "shared-secret", "email", "api-token", "api-version", "auth", "timeout"} {

@@ -28,6 +28,8 @@ VERIFIER says who may deliver, as in webhooks.Handler:
   --shared-secret S   a Connect app: Authorization: JWT <JWT with qsh> ($JIRA_SHARED_SECRET)
   --secret S          an admin webhook with a secret: X-Hub-Signature ($JIRA_WEBHOOK_SECRET)
   --no-verify         accept anything (for looking at payloads; never in production)
+The environment is read only when no flag chooses; with several secrets set
+(as after sourcing 'jirahooks fake'), JIRA_AUTH=oauth or connect picks one.
 
 Jira Cloud delivers to public HTTPS URLs only: put a tunnel in front of the
 address (cloudflared, ngrok, ...) and register the tunnel's URL.
