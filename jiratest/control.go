@@ -139,6 +139,7 @@ type deliveryJSON struct {
 	Time       time.Time       `json:"time"`
 	Status     int             `json:"status"`
 	Error      string          `json:"error,omitempty"`
+	Answer     string          `json:"answer"`
 	Final      bool            `json:"final"`
 	Body       json.RawMessage `json:"body"`
 }
@@ -152,7 +153,7 @@ func deliveriesJSON(ds []Delivery) []deliveryJSON {
 		}
 		out = append(out, deliveryJSON{
 			ID: d.ID, URL: d.URL, Event: d.Event, App: d.App, WebhookIDs: append([]int64{}, d.WebhookIDs...),
-			Attempt: d.Attempt, Time: d.Time, Status: d.Status, Error: d.Err, Final: d.Final, Body: body,
+			Attempt: d.Attempt, Time: d.Time, Status: d.Status, Error: d.Err, Answer: string(d.Answer), Final: d.Final, Body: body,
 		})
 	}
 	return out

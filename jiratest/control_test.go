@@ -31,7 +31,7 @@ func (rs *recorderSrv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rs.mu.Unlock()
 	rs.ids = append(rs.ids, r.Header.Get("X-Atlassian-Webhook-Identifier"))
 	if len(rs.answers) > 0 {
-		w.WriteHeader(rs.answers[0])
+		http.Error(w, "busy", rs.answers[0])
 		rs.answers = rs.answers[1:]
 	}
 }
@@ -154,6 +154,7 @@ func TestControlAPI(t *testing.T) {
 			WebhookIDs []int64         `json:"webhookIds"`
 			Attempt    int             `json:"attempt"`
 			Status     int             `json:"status"`
+			Answer     string          `json:"answer"`
 			Final      bool            `json:"final"`
 			Body       json.RawMessage `json:"body"`
 		} `json:"deliveries"`
@@ -165,6 +166,7 @@ func TestControlAPI(t *testing.T) {
 	assert.Equal(t, "jira:issue_updated", d.Event)
 	assert.Equal(t, "app", d.App)
 	assert.Equal(t, http.StatusServiceUnavailable, d.Status)
+	assert.Equal(t, "busy\n", d.Answer)
 	assert.False(t, d.Final)
 	ev, err := webhooks.ParseEvent(d.Body)
 	require.NoError(t, err)

@@ -51,6 +51,7 @@ type deliveries struct {
 		WebhookIDs []int64         `json:"webhookIds"`
 		Attempt    int             `json:"attempt"`
 		Status     int             `json:"status"`
+		Answer     string          `json:"answer"`
 		Final      bool            `json:"final"`
 		Body       json.RawMessage `json:"body"`
 	} `json:"deliveries"`
@@ -71,7 +72,7 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 		defer mu.Unlock()
 		got = append(got, r.Header.Clone())
 		if len(got) == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable) // Jira retries this
+			http.Error(w, "try again later", http.StatusServiceUnavailable) // Jira retries this
 		}
 	}))
 	defer recv.Close()
@@ -110,6 +111,7 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 	require.Len(t, first.Deliveries, 1)
 	d := first.Deliveries[0]
 	assert.Equal(t, 503, d.Status)
+	assert.Equal(t, "try again later\n", d.Answer)
 	assert.False(t, d.Final)
 	assert.Equal(t, []int64{regs.Results[0].ID}, d.WebhookIDs)
 	assert.Contains(t, string(d.Body), `"customfield_10029":5`)
