@@ -292,3 +292,11 @@ func randomUUID() string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// randomSeed returns a seed for a generator that must differ from server to
+// server.
+func randomSeed() [32]byte {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return b
+}

@@ -28,9 +28,13 @@ type Delivery struct {
 	Time       time.Time // fake time of the attempt
 	Status     int       // HTTP status answered, 0 when the connection failed
 	Err        string    // the connection error, if any
+	Answer     []byte    // the start of the receiver's answer body, at most [MaxAnswer] bytes
 	Final      bool      // no further attempt will follow
 	Body       []byte    // the body sent
 }
+
+// MaxAnswer bounds how much of a receiver's answer a [Delivery] keeps.
+const MaxAnswer = 1 << 10
 
 // OK reports whether the attempt succeeded (a 2xx answer).
 func (d Delivery) OK() bool { return d.Status >= 200 && d.Status < 300 }
@@ -245,8 +249,8 @@ func (s *Server) attempt(p *pending, now time.Time) Delivery {
 	if p.app != nil {
 		d.App = p.app.name
 	}
-	status, err := s.send(p, now)
-	d.Status = status
+	status, answer, err := s.send(p, now)
+	d.Status, d.Answer = status, answer
 	if err != nil {
 		d.Err = err.Error()
 	}
@@ -283,10 +287,10 @@ func (s *Server) attempt(p *pending, now time.Time) Delivery {
 }
 
 // send POSTs the callback with its headers and credentials.
-func (s *Server) send(p *pending, now time.Time) (int, error) {
+func (s *Server) send(p *pending, now time.Time) (int, []byte, error) {
 	req, err := http.NewRequest(http.MethodPost, p.url, bytes.NewReader(p.body))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	h := req.Header
 	h.Set("Content-Type", "application/json; charset=utf-8")
@@ -298,13 +302,13 @@ func (s *Server) send(p *pending, now time.Time) (int, error) {
 	case p.app != nil && p.app.kind == OAuthApp:
 		tok, err := jwtsign.OAuthToken(p.app.secret, now, 5*time.Minute, map[string]any{"aud": p.app.name, "iss": s.cloud})
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		h.Set("Authorization", "Bearer "+tok)
 	case p.app != nil && p.app.kind == ConnectApp:
 		tok, err := jwtsign.ConnectToken(p.app.secret, p.app.clientKey, http.MethodPost, req.URL, p.app.contextPath, now, 3*time.Minute)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		h.Set("Authorization", "JWT "+tok)
 	case p.admin != nil && len(p.admin.secret) > 0:
@@ -312,11 +316,12 @@ func (s *Server) send(p *pending, now time.Time) (int, error) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	return resp.StatusCode, answer, nil
 }
 
 // nextDue implements scheduler.
@@ -374,12 +379,13 @@ func (s *Server) Pending() int {
 }
 
 // newDeliveryID returns a delivery identifier shaped like Jira's, a random
-// (version 4) UUID, drawn from the server's seeded generator so that a run
-// is reproducible. The caller holds s.mu.
+// (version 4) UUID: from a generator seeded with [WithSeed] when one was
+// given, so that a run is reproducible, else from a random one. The caller
+// holds s.mu.
 func (s *Server) newDeliveryID() string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], s.rng.Uint64())
-	binary.BigEndian.PutUint64(b[8:], s.rng.Uint64())
+	binary.BigEndian.PutUint64(b[:8], s.ids.Uint64())
+	binary.BigEndian.PutUint64(b[8:], s.ids.Uint64())
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	h := hex.EncodeToString(b[:])

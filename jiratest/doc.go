@@ -60,6 +60,12 @@
 //     and issuePropertyKeysFilter are honoured.
 //   - Inspection: [Server.Webhooks], [Server.AdminWebhooks],
 //     [Server.Requests], [Server.Deliveries], [Server.Failed].
+//   - Any language: [WithControlAPI] adds an HTTP control API (emit an
+//     event, move the clock, inject faults, list deliveries) under
+//     [ControlPrefix], documented in openapi/jiratest-control.yaml;
+//     `jirahooks fake` serves such a site on an address of your choice.
+//     [SampleEvent] and [Event.Payload] build realistic callbacks by event
+//     name without a server, as `jirahooks trigger` sends them.
 //
 // One Server is one Jira site; servers are cheap, so a test can run many
 // sites, optionally on one shared [Clock].
@@ -69,7 +75,8 @@
 // Nothing runs in the background. Emit makes the first attempts before it
 // returns; retries happen inside [Clock.Advance] (or [Server.RunDue]), at
 // their due times in order, so a test never sleeps or polls. Default retry
-// delays and random faults come from a generator seeded with [WithSeed].
+// delays and random faults come from a generator seeded with [WithSeed];
+// delivery identifiers are random unless WithSeed is given.
 //
 // Delivery tokens are signed at the fake clock's time. The default clock
 // starts at the wall-clock time of NewServer and only moves forward, so a

@@ -308,7 +308,15 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, app *App, ba
 		next := startAt + int64(len(values))
 		page.NextPage = ptr(s.abs(base, url.Values{"startAt": {strconv.FormatInt(next, 10)}, "maxResults": {strconv.Itoa(size)}}))
 	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, webhookPage{PageBeanWebhook: page, Values: values})
+}
+
+// webhookPage is a page of GET /webhook as Jira sends it: "values" is
+// present even when empty ("values": []), where the generated type omits
+// an empty list; jira.js 6 rejects a page without it.
+type webhookPage struct {
+	openapi.PageBeanWebhook
+	Values []openapi.Webhook `json:"values"`
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,7 +74,8 @@ type Server struct {
 	deliverySeq int64
 	pendingSeq  int64
 	faults      map[Endpoint]*faultPlan
-	rng         *rand.Rand
+	rng         *rand.Rand // faults and default retry delays
+	ids         *rand.Rand // delivery identifiers
 	closed      bool
 }
 
@@ -84,8 +86,11 @@ type config struct {
 	retries         int
 	backoff         func(retry int) time.Duration
 	seed            uint64
+	seeded          bool
 	limit           int
 	deliveryTimeout time.Duration
+	listener        net.Listener
+	control         bool
 }
 
 // Option configures a [Server].
@@ -138,9 +143,23 @@ func WithRetries(n int, backoff func(retry int) time.Duration) Option {
 	}
 }
 
-// WithSeed seeds the random generator behind random faults and the default
-// retry delays, so a run can be reproduced. The default seed is 1.
-func WithSeed(seed uint64) Option { return func(o *config) { o.seed = seed } }
+// WithSeed seeds the random generators behind random faults, the default
+// retry delays and the delivery identifiers (X-Atlassian-Webhook-Identifier),
+// so that a run can be reproduced, identifiers included.
+//
+// Without it, faults and retry delays follow seed 1, and delivery
+// identifiers are random, as Jira's are: two servers then never deliver the
+// same identifier, so a handler that receives from several sites never
+// drops one site's delivery as a duplicate of another's. Servers given the
+// same seed do repeat each other's identifiers.
+func WithSeed(seed uint64) Option {
+	return func(o *config) { o.seed, o.seeded = seed, true }
+}
+
+// WithListener makes the server accept connections on ln instead of a
+// fresh loopback port, for example to serve a fixed address, as
+// `jirahooks fake --addr` does. The server closes ln on Close.
+func WithListener(ln net.Listener) Option { return func(o *config) { o.listener = ln } }
 
 // WithWebhookLimit limits how many live dynamic webhooks one app may have on
 // the site; registrations beyond it get a per-item error. The default, 0,
@@ -190,7 +209,11 @@ func NewServer(opts ...Option) *Server {
 		admin:   map[int64]*adminHook{},
 		faults:  map[Endpoint]*faultPlan{},
 		rng:     rand.New(rand.NewPCG(cfg.seed, 0x6a697261)),
+		ids:     rand.New(rand.NewPCG(cfg.seed, 0x69647321)),
 		cloud:   randomUUID(),
+	}
+	if !cfg.seeded {
+		s.ids = rand.New(rand.NewChaCha8(randomSeed()))
 	}
 	if s.cfg.backoff == nil {
 		s.cfg.backoff = func(int) time.Duration {
@@ -202,7 +225,13 @@ func NewServer(opts ...Option) *Server {
 	// Deliveries get a transport of their own, so that Close can drop its
 	// idle connections to the app's receivers.
 	s.client = &http.Client{Timeout: cfg.deliveryTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Config.ReadHeaderTimeout = 10 * time.Second // a long-lived fake meets slow clients too
+	if cfg.listener != nil {
+		_ = s.hs.Listener.Close()
+		s.hs.Listener = cfg.listener
+	}
+	s.hs.Start()
 	s.clock.subscribe(s)
 	return s
 }
@@ -300,6 +329,10 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.control && (r.URL.Path == ControlPrefix || strings.HasPrefix(r.URL.Path, ControlPrefix+"/")) {
+		s.serveControl(w, r)
+		return
+	}
 	info := &reqInfo{}
 	log := func() {
 		if info.logged {

@@ -23,7 +23,7 @@ JIRA_EMAIL and JIRA_API_TOKEN, or an administrator's OAuth token.
 `
 
 func cmdAdmin(c *cli, args []string) int {
-	var o conn
+	o := conn{admin: true}
 	fs := newFlagSet("admin", adminUsage)
 	name := fs.String("name", "", "create: the webhook's `name` in Jira's settings")
 	hookURL := fs.String("url", "", "create: the `URL` Jira delivers to (may hold ${issue.key} and other variables)")
@@ -31,6 +31,7 @@ func cmdAdmin(c *cli, args []string) int {
 	jql := fs.String("jql", "", "create: JQL `filter` for issue events (default: all issues)")
 	excludeBody := fs.Bool("exclude-body", false, "create: send deliveries without a body")
 	secret := fs.String("secret", "", "create: sign deliveries with this `secret` ($JIRA_WEBHOOK_SECRET)")
+	allowUnknown := fs.Bool("allow-unknown-events", false, "create: send event names Jira does not document")
 	o.register(fs)
 	pos, err := c.parse(fs, args)
 	if err != nil {
@@ -69,6 +70,9 @@ func cmdAdmin(c *cli, args []string) int {
 		}
 		if *name == "" || *hookURL == "" {
 			return c.fail("admin", usagef("admin create needs --name and --url"))
+		}
+		if err := checkEvents(splitList(*events), *allowUnknown); err != nil {
+			return c.fail("admin", err)
 		}
 		if *secret == "" {
 			*secret = c.getenv("JIRA_WEBHOOK_SECRET")

@@ -48,6 +48,7 @@ func cmdRegister(c *cli, args []string) int {
 	jql := fs.String("jql", "", "the webhook's JQL `filter` (required by Jira), such as 'project = ABC'")
 	fieldIDs := fs.String("field-ids", "", "comma-separated field `IDs` that trigger jira:issue_updated")
 	propKeys := fs.String("property-keys", "", "comma-separated issue property `keys` for issue_property_* events")
+	allowUnknown := fs.Bool("allow-unknown-events", false, "send event names Jira does not document (newer than this tool)")
 	o.register(fs)
 	pos, err := c.parse(fs, args)
 	if err != nil {
@@ -91,6 +92,11 @@ func cmdRegister(c *cli, args []string) int {
 	}
 	if req.URL == "" {
 		return c.fail("register", usagef("no URL to deliver to: add \"url\" to the body or pass --url"))
+	}
+	for _, h := range req.Webhooks {
+		if err := checkEvents(h.Events, *allowUnknown); err != nil {
+			return c.fail("register", err)
+		}
 	}
 
 	wc, err := o.client(c)
@@ -248,6 +254,9 @@ const idsExample = `{"webhookIds": [10000, 10001]}`
 
 // readIDs collects webhook IDs from positional arguments and --body.
 func (c *cli) readIDs(pos []string, body string) ([]int64, error) {
+	if body != "" && len(pos) > 0 {
+		return nil, usagef("give the IDs as arguments or in --body, not both")
+	}
 	var ids []int64
 	for _, p := range pos {
 		for _, s := range splitList(p) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -23,8 +24,8 @@ import (
 // Exit codes, documented in the top-level help.
 const (
 	exitOK      = 0 // the command did what it was asked
-	exitFailure = 1 // Jira answered with an error, or could not be reached
-	exitUsage   = 2 // the command line (or --body) was wrong; nothing was sent
+	exitFailure = 1 // Jira (or trigger's receiver) answered with an error, or could not be reached
+	exitUsage   = 2 // the command line (or --body) was wrong, or a local problem; nothing was sent
 	exitRefused = 3 // register, keepalive --once: Jira refused some of the webhooks
 )
 
@@ -61,6 +62,8 @@ func commands() []command {
 		{"listen", nil, "receive deliveries locally: verify and print them", cmdListen},
 		{"keepalive", nil, "keep webhooks alive until interrupted (the Refresher)", cmdKeepalive},
 		{"admin", nil, "manage admin webhooks (needs a Jira administrator)", cmdAdmin},
+		{"fake", nil, "serve an in-memory Jira site to try everything without one", cmdFake},
+		{"trigger", nil, "send one realistic, signed delivery to any receiver", cmdTrigger},
 	}
 }
 
@@ -84,15 +87,30 @@ Connecting to Jira (flags override the environment):
   JIRA_EMAIL          --email          basic auth: an email and API token; Jira accepts
   JIRA_API_TOKEN      --api-token      them for admin webhooks only ('jirahooks admin')
   JIRA_API_VERSION    --api-version    REST API version, 3 (default) or 2
+  JIRA_AUTH           --auth           which credentials to use when more than one kind
+                                       is set: oauth, connect or basic ('admin' takes
+                                       an email and API token over JIRA_AUTH)
+
+Receiving and sending deliveries ('jirahooks listen', 'jirahooks trigger'):
+  JIRA_CLIENT_SECRET  --client-secret  OAuth 2.0 app: the client secret deliveries are signed with
+  JIRA_SHARED_SECRET  --shared-secret  Connect app: the installation's shared secret
+  JIRA_WEBHOOK_SECRET --secret         admin webhook: the secret of X-Hub-Signature
 Prefer the environment for secrets: flags show up in the process list.
-The commands never print a token or a secret.
+The commands never print a token or a secret ('jirahooks fake' prints the
+throw-away credentials of its fake site: that is what it is for).
+
+Without a Jira site: 'jirahooks fake' serves an in-memory one and prints the
+variables above for it; 'jirahooks trigger' sends a signed delivery to any
+receiver.
 
 Output is for people; --json prints JSON for scripts instead.
 
 Exit codes:
   0  success
-  1  Jira answered with an error or could not be reached
-  2  usage error: a wrong flag, argument or --body; nothing was sent
+  1  Jira answered with an error or could not be reached; trigger: the
+     receiver did not answer 2xx, or could not be reached
+  2  usage or local error: a wrong flag, argument or --body, or a local
+     problem such as a port in use; nothing was sent
   3  register, keepalive --once: Jira refused some of the webhooks (the
      others are registered; the output lists both)
 `
@@ -197,7 +215,7 @@ func (fs *flagSet) printFlags(w io.Writer, title string, keep func(string) bool)
 			line += " " + name
 		}
 		fmt.Fprintf(w, "%-28s %s", line, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}
 		fmt.Fprintln(w)
@@ -216,7 +234,7 @@ func (c *cli) parse(fs *flagSet, args []string) ([]string, error) {
 				fs.printHelp(c.stdout)
 				return nil, err
 			}
-			return nil, &usageError{err.Error()}
+			return nil, &usageError{doubleDash(err.Error())}
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -231,6 +249,26 @@ func (c *cli) parse(fs *flagSet, args []string) ([]string, error) {
 	}
 }
 
+// flagName matches a flag name as the flag package writes it in errors,
+// "-name", after the start or a space.
+var flagName = regexp.MustCompile(`(^|: | )-([A-Za-z][A-Za-z0-9-]*)`)
+
+// doubleDash rewrites the flag package's "-name" in an error message as
+// "--name", the spelling the help documents.
+func doubleDash(msg string) string {
+	return flagName.ReplaceAllString(msg, "$1--$2")
+}
+
+// localError is a problem on this machine, not in Jira: exit code 2, with a
+// hint that names the fix.
+type localError struct {
+	err  error
+	hint string
+}
+
+func (e *localError) Error() string { return e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }
+
 // fail reports err for command name and returns the exit code it calls for.
 func (c *cli) fail(name string, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
@@ -239,6 +277,14 @@ func (c *cli) fail(name string, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(c.stderr, "jirahooks %s: %s\nRun 'jirahooks %s --help' for usage.\n", name, ue.msg, name)
+		return exitUsage
+	}
+	var le *localError
+	if errors.As(err, &le) {
+		fmt.Fprintf(c.stderr, "jirahooks %s: %v\n", name, le.err)
+		if le.hint != "" {
+			fmt.Fprintf(c.stderr, "hint: %s\n", le.hint)
+		}
 		return exitUsage
 	}
 	fmt.Fprintf(c.stderr, "jirahooks %s: %v\n", name, err)
@@ -294,6 +340,9 @@ type conn struct {
 	email        string
 	apiToken     string
 	apiVersion   int
+	auth         string // oauth, connect or basic: which kind when several are set
+	authFromEnv  bool   // auth came from JIRA_AUTH, not --auth
+	admin        bool   // the command manages admin webhooks, which take basic auth
 	timeout      time.Duration
 	json         bool
 }
@@ -306,15 +355,17 @@ func (o *conn) register(fs *flagSet) {
 	fs.StringVar(&o.email, "email", "", "`email` for basic auth ($JIRA_EMAIL)")
 	fs.StringVar(&o.apiToken, "api-token", "", "API `token` for basic auth ($JIRA_API_TOKEN)")
 	fs.IntVar(&o.apiVersion, "api-version", 0, "REST API `version`, 3 or 2 ($JIRA_API_VERSION, default 3)")
+	fs.StringVar(&o.auth, "auth", "", "which `kind` of credentials to use when several are set: oauth, connect or basic ($JIRA_AUTH)")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "give up on Jira after this `duration`")
 	fs.BoolVar(&o.json, "json", false, "print JSON for scripts")
-	for _, n := range []string{"base-url", "access-token", "app-key", "shared-secret", "email", "api-token", "api-version", "timeout"} {
+	for _, n := range []string{"base-url", "access-token", "app-key", "shared-secret", "email", "api-token", "api-version", "auth", "timeout"} {
 		fs.common[n] = true
 	}
 }
 
 // fill completes the flags from the environment.
 func (o *conn) fill(getenv func(string) string) error {
+	authFlag := o.auth != ""
 	for _, v := range []struct {
 		dst *string
 		env string
@@ -325,11 +376,13 @@ func (o *conn) fill(getenv func(string) string) error {
 		{&o.sharedSecret, "JIRA_SHARED_SECRET"},
 		{&o.email, "JIRA_EMAIL"},
 		{&o.apiToken, "JIRA_API_TOKEN"},
+		{&o.auth, "JIRA_AUTH"},
 	} {
 		if *v.dst == "" {
 			*v.dst = strings.TrimSpace(getenv(v.env))
 		}
 	}
+	o.authFromEnv = !authFlag && o.auth != ""
 	if o.apiVersion == 0 {
 		switch v := strings.TrimSpace(getenv("JIRA_API_VERSION")); v {
 		case "", "3":
@@ -352,35 +405,16 @@ func (o *conn) httpClient() (*http.Client, string, error) {
 	if o.baseURL == "" {
 		return nil, "", usagef("no Jira site: set JIRA_BASE_URL (or --base-url) to https://your-domain.atlassian.net, or with an OAuth token to https://api.atlassian.com/ex/jira/{cloudId}")
 	}
-	var kinds []string
-	if o.accessToken != "" {
-		kinds = append(kinds, "an OAuth access token")
-	}
-	if o.appKey != "" || o.sharedSecret != "" {
-		if o.appKey == "" || o.sharedSecret == "" {
-			return nil, "", usagef("a Connect app needs both JIRA_APP_KEY and JIRA_SHARED_SECRET (or --app-key and --shared-secret)")
-		}
-		kinds = append(kinds, "a Connect app key and shared secret")
-	}
-	if o.email != "" || o.apiToken != "" {
-		if o.email == "" || o.apiToken == "" {
-			return nil, "", usagef("basic auth needs both JIRA_EMAIL and JIRA_API_TOKEN (or --email and --api-token)")
-		}
-		kinds = append(kinds, "an email and API token")
-	}
-	switch len(kinds) {
-	case 0:
-		return nil, "", usagef("no credentials: set JIRA_ACCESS_TOKEN (OAuth 2.0 app) or JIRA_APP_KEY and JIRA_SHARED_SECRET (Connect app)")
-	case 1:
-	default:
-		return nil, "", usagef("credentials of more than one kind are set (%s): keep one", strings.Join(kinds, ", "))
+	kind, err := o.kind()
+	if err != nil {
+		return nil, "", err
 	}
 	base := http.DefaultTransport
-	switch {
-	case o.accessToken != "":
+	switch kind {
+	case "oauth":
 		ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: o.accessToken, TokenType: "Bearer"})
 		return &http.Client{Transport: &oauth2.Transport{Source: ts, Base: base}}, "oauth", nil
-	case o.appKey != "":
+	case "connect":
 		rt, err := auth.Connect{AppKey: o.appKey, SharedSecret: []byte(o.sharedSecret), BaseURL: o.baseURL}.Transport(base)
 		if err != nil {
 			return nil, "", usagef("Connect credentials: %v", err)
@@ -389,6 +423,63 @@ func (o *conn) httpClient() (*http.Client, string, error) {
 	default:
 		return &http.Client{Transport: auth.Basic{Email: o.email, APIToken: o.apiToken}.Transport(base)}, "basic", nil
 	}
+}
+
+// kind decides which of the configured credentials the command uses:
+// --auth when given; else, for admin webhooks, an email and API token when
+// set; else JIRA_AUTH when set; else the only kind set; else, when an email
+// and API token sit beside one app's credentials, the app's. So after
+// 'jirahooks fake' (which sets all three kinds and JIRA_AUTH=oauth) the
+// webhook commands use the OAuth app and 'admin' the administrator.
+func (o *conn) kind() (string, error) {
+	set := map[string]bool{}
+	if o.accessToken != "" {
+		set["oauth"] = true
+	}
+	if o.appKey != "" || o.sharedSecret != "" {
+		if o.appKey == "" || o.sharedSecret == "" {
+			return "", usagef("a Connect app needs both JIRA_APP_KEY and JIRA_SHARED_SECRET (or --app-key and --shared-secret)")
+		}
+		set["connect"] = true
+	}
+	if o.email != "" || o.apiToken != "" {
+		if o.email == "" || o.apiToken == "" {
+			return "", usagef("basic auth needs both JIRA_EMAIL and JIRA_API_TOKEN (or --email and --api-token)")
+		}
+		set["basic"] = true
+	}
+	names := map[string]string{"oauth": "an OAuth access token", "connect": "a Connect app key and shared secret", "basic": "an email and API token"}
+	if o.admin && set["basic"] && (o.auth == "" || o.authFromEnv) {
+		return "basic", nil
+	}
+	if o.auth != "" {
+		what, known := names[o.auth]
+		switch {
+		case !known:
+			return "", usagef("--auth %q (or JIRA_AUTH): use oauth, connect or basic", o.auth)
+		case !set[o.auth]:
+			return "", usagef("--auth %s, but %s is not set", o.auth, what)
+		}
+		return o.auth, nil
+	}
+	if set["basic"] && len(set) == 2 {
+		delete(set, "basic")
+	}
+	switch len(set) {
+	case 0:
+		return "", usagef("no credentials: set JIRA_ACCESS_TOKEN (OAuth 2.0 app) or JIRA_APP_KEY and JIRA_SHARED_SECRET (Connect app)")
+	case 1:
+		for k := range set {
+			return k, nil
+		}
+	}
+	var kinds []string
+	for _, k := range []string{"oauth", "connect", "basic"} {
+		if set[k] {
+			kinds = append(kinds, names[k])
+		}
+	}
+	return "", usagef("credentials of more than one kind are set (%s): choose one with --auth oauth|connect|basic (or JIRA_AUTH)", strings.Join(kinds, ", "))
 }
 
 // client returns a webhooks client for the configured site.

@@ -39,6 +39,7 @@ func cmdKeepalive(c *cli, args []string) int {
 	propKeys := fs.String("property-keys", "", "declared webhook: comma-separated issue property `keys`")
 	once := fs.Bool("once", false, "sync once and exit")
 	check := fs.Duration("check-interval", 0, "list the webhooks at least this `often` to notice deletions sooner (default: only when a refresh is due)")
+	allowUnknown := fs.Bool("allow-unknown-events", false, "declare event names Jira does not document (newer than this tool)")
 	o.register(fs)
 	pos, err := c.parse(fs, args)
 	if err != nil {
@@ -84,6 +85,11 @@ func cmdKeepalive(c *cli, args []string) int {
 		}}}
 	}
 
+	for _, d := range decls {
+		if err := checkEvents(eventStrings(d.Details.Events), *allowUnknown); err != nil {
+			return c.fail("keepalive", err)
+		}
+	}
 	wc, err := o.client(c)
 	if err != nil {
 		return c.fail("keepalive", err)
@@ -114,11 +120,21 @@ func cmdKeepalive(c *cli, args []string) int {
 		ctx, cancel := o.context(c)
 		defer cancel()
 		err := r.Sync(ctx)
-		st := r.Stats()
-		if !o.json && len(st.Sites) == 1 {
+		if st := r.Stats(); len(st.Sites) == 1 {
 			s := st.Sites[0]
-			out.printf("%s: %d webhook%s kept alive, the earliest expiring %s UTC\n",
-				site, s.Webhooks, plural(s.Webhooks), fmtTime(s.EarliestExpiry))
+			switch {
+			case o.json:
+				now := time.Now()
+				if c.clock != nil {
+					now = c.clock.Now()
+				}
+				out.printJSON(syncSummary{Time: now.UTC(), Kind: "summary", Site: site, Webhooks: s.Webhooks, EarliestExpiry: s.EarliestExpiry.UTC()})
+			case s.EarliestExpiry.IsZero():
+				out.printf("%s: %d webhook%s kept alive\n", site, s.Webhooks, plural(s.Webhooks))
+			default:
+				out.printf("%s: %d webhook%s kept alive, the earliest expiring %s UTC\n",
+					site, s.Webhooks, plural(s.Webhooks), fmtTime(s.EarliestExpiry))
+			}
 		}
 		if err != nil {
 			return c.fail("keepalive", err)
@@ -176,6 +192,16 @@ func describe(e webhooks.RefresherEvent) string {
 		b.WriteString("  ALERT: gone since the last sync; registering it again")
 	}
 	return b.String()
+}
+
+// syncSummary is the last line of keepalive --once --json: what the sync
+// left, even when nothing was due.
+type syncSummary struct {
+	Time           time.Time `json:"time"`
+	Kind           string    `json:"kind"` // "summary"
+	Site           string    `json:"site"`
+	Webhooks       int       `json:"webhooks"`
+	EarliestExpiry time.Time `json:"earliestExpiry,omitzero"`
 }
 
 // refresherJSON is one line of keepalive --json.

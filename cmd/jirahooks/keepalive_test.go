@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 )
@@ -36,21 +40,39 @@ func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
 			t.Errorf("webhook %d expires %v, want refreshed to %v", w.ID, w.ExpirationDate, s.jira.Now().Add(jiratest.Lifetime))
 		}
 	}
-	// Another run right after has nothing to do.
+	// Another run right after has nothing to do, and says what it left.
 	r = jhClock(t, clock, env, "", "keepalive", "--once", "--json").want(t, exitOK)
-	if strings.TrimSpace(r.stdout) != "" {
-		t.Errorf("second keepalive --once --json printed events:\n%s", r.stdout)
-	}
+	var sum syncSummary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sum), "one JSON line: %s", r.stdout)
+	assert.Equal(t, "summary", sum.Kind)
+	assert.Equal(t, 2, sum.Webhooks)
+	assert.True(t, sum.EarliestExpiry.Equal(s.jira.Now().Add(jiratest.Lifetime)), "earliest expiry %v", sum.EarliestExpiry)
+}
+
+func TestKeepaliveOnceWithNothingToKeep(t *testing.T) {
+	s := newSite(t)
+	r := jh(t, s.oauthEnv(), "", "keepalive", "--once").want(t, exitOK)
+	assert.Contains(t, r.stdout, ": 0 webhooks kept alive\n")
+	assert.NotContains(t, r.stdout, "- UTC")
+	r = jh(t, s.oauthEnv(), "", "keepalive", "--once", "--json").want(t, exitOK)
+	assert.Contains(t, r.stdout, `"kind":"summary"`)
+	assert.Contains(t, r.stdout, `"webhooks":0`)
+	assert.NotContains(t, r.stdout, "earliestExpiry")
+
+	help := jh(t, nil, "", "keepalive", "--help").want(t, exitOK).stdout
+	line := regexp.MustCompile(`(?m)^.*--check-interval.*$`).FindString(help)
+	assert.Equal(t, 1, strings.Count(line, "default"), "one default for --check-interval: %q", line)
 }
 
 func TestKeepaliveOnceRegistersWhatIsMissing(t *testing.T) {
 	s := newSite(t)
 	r := jh(t, s.oauthEnv(), "", "keepalive", "--once", "--json",
 		"--url", "https://app.example.com/hooks", "--events", "jira:issue_created,jira:issue_updated", "--jql", "project = ABC").want(t, exitOK)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 2, "an event and the summary: %s", r.stdout)
 	var ev refresherJSON
-	if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &ev); err != nil {
-		t.Fatalf("keepalive --json: %v\n%s", err, r.stdout)
-	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &ev))
+	assert.Contains(t, lines[1], `"kind":"summary"`)
 	hooks := s.jira.Webhooks(s.oauth)
 	if ev.Kind != "registered" || len(hooks) != 1 || len(ev.IDs) != 1 || ev.IDs[0] != hooks[0].ID || ev.JQLFilter != "project = ABC" {
 		t.Errorf("event %+v, webhooks %+v", ev, hooks)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -26,6 +28,8 @@ VERIFIER says who may deliver, as in webhooks.Handler:
   --shared-secret S   a Connect app: Authorization: JWT <JWT with qsh> ($JIRA_SHARED_SECRET)
   --secret S          an admin webhook with a secret: X-Hub-Signature ($JIRA_WEBHOOK_SECRET)
   --no-verify         accept anything (for looking at payloads; never in production)
+The environment is read only when no flag chooses; with several secrets set
+(as after sourcing 'jirahooks fake'), JIRA_AUTH=oauth or connect picks one.
 
 Jira Cloud delivers to public HTTPS URLs only: put a tunnel in front of the
 address (cloudflared, ngrok, ...) and register the tunnel's URL.
@@ -51,10 +55,19 @@ func cmdListen(c *cli, args []string) int {
 	}
 
 	// Flags first; the environment only when no flag chose a verifier.
+	// JIRA_AUTH (as 'jirahooks fake' sets it) picks the app kind whose
+	// secret to use when the environment holds several.
 	if *clientSecret == "" && *sharedSecret == "" && *hubSecret == "" && !*noVerify {
-		*clientSecret = c.getenv("JIRA_CLIENT_SECRET")
-		*sharedSecret = c.getenv("JIRA_SHARED_SECRET")
-		*hubSecret = c.getenv("JIRA_WEBHOOK_SECRET")
+		switch auth := strings.TrimSpace(c.getenv("JIRA_AUTH")); auth {
+		case "oauth":
+			*clientSecret = c.getenv("JIRA_CLIENT_SECRET")
+		case "connect":
+			*sharedSecret = c.getenv("JIRA_SHARED_SECRET")
+		default:
+			*clientSecret = c.getenv("JIRA_CLIENT_SECRET")
+			*sharedSecret = c.getenv("JIRA_SHARED_SECRET")
+			*hubSecret = c.getenv("JIRA_WEBHOOK_SECRET")
+		}
 	}
 	var v webhooks.Verifier
 	var kinds []string
@@ -111,9 +124,9 @@ func cmdListen(c *cli, args []string) int {
 		return nil
 	})
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listenTCP(*addr)
 	if err != nil {
-		return c.fail("listen", fmt.Errorf("%w (is another program on %s? choose another with --addr)", err, *addr))
+		return c.fail("listen", err)
 	}
 	mux := http.NewServeMux()
 	p := strings.TrimSuffix(*path, "/")
@@ -139,6 +152,36 @@ func cmdListen(c *cli, args []string) int {
 	_ = srv.Shutdown(shutdown)
 	<-done
 	return exitOK
+}
+
+// listenTCP listens on addr, a --addr value. A malformed address is a usage
+// error; an address that cannot be had (in use, not this machine's, a
+// privileged port) is a local error whose hint names the fix.
+func listenTCP(addr string) (net.Listener, error) {
+	const example = "give host:port, such as 127.0.0.1:8080, or 127.0.0.1:0 for a free port"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, usagef("--addr %q: %s", addr, example)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, usagef("--addr %q: the port must be a number from 0 to 65535; %s", addr, example)
+	}
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, &localError{err, fmt.Sprintf("another program listens on %s: stop it or choose another --addr (port 0 picks a free one)", addr)}
+	case errors.Is(err, syscall.EACCES):
+		return nil, &localError{err, "ports below 1024 need privileges: choose a higher port with --addr"}
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, &localError{err, fmt.Sprintf("%s is not an address of this machine: use 127.0.0.1 (or localhost) in --addr", host)}
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return nil, &localError{err, fmt.Sprintf("%q is not a host name this machine knows: use 127.0.0.1 in --addr", host)}
+	}
+	return nil, &localError{err, "choose another --addr, such as 127.0.0.1:8080"}
 }
 
 // acceptAll is the verifier of --no-verify.

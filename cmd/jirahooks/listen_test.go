@@ -186,8 +186,8 @@ func TestListenUsage(t *testing.T) {
 	// An address in use is an error that says what to do.
 	_, stderr, _ := background(t, nil, "listen", "--addr", "127.0.0.1:0", "--no-verify")
 	addr := stderr.waitFor(t, `listening on http://(\S+)/,`)[1]
-	r := jh(t, nil, "", "listen", "--addr", addr, "--no-verify").want(t, exitFailure)
-	if !strings.Contains(r.stderr, "--addr") {
+	r := jh(t, nil, "", "listen", "--addr", addr, "--no-verify").want(t, exitUsage)
+	if !strings.Contains(r.stderr, "another program listens on") || strings.Contains(r.stderr, "Jira") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 }
