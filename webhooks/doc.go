@@ -9,8 +9,9 @@
 // (which reports per item what Jira refused), List and ListFailed (lazy
 // pagers), Refresh and Delete. Authentication lives in the http.Client given
 // to WithHTTPClient (see the auth package). Jira deletes a dynamic webhook
-// 30 days after its registration or last refresh; Refresher keeps them
-// alive. AdminClient manages admin webhooks, which do not expire.
+// 30 days after its registration or last refresh; package
+// [github.com/jirahooks/jirahooks/webhooks/keepalive] keeps them alive.
+// AdminClient manages admin webhooks, which do not expire.
 //
 // # Receiving webhooks
 //

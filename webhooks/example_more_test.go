@@ -33,7 +33,7 @@ func xmSite() (*jiratest.Server, *webhooks.Client, []int64) {
 }
 
 // Jira deletes a webhook 30 days after its registration or last refresh.
-// Refresh moves the expiry 30 days from now; webhooks.Refresher calls it
+// Refresh moves the expiry 30 days from now; keepalive.Refresher calls it
 // for you when due.
 func ExampleClient_Refresh() {
 	jira, client, ids := xmSite()

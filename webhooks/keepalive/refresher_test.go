@@ -1,4 +1,4 @@
-package webhooks_test
+package keepalive_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 const rfDay = 24 * time.Hour
@@ -69,10 +70,10 @@ func rfDuplicates(hooks []jiratest.Webhook) int {
 }
 
 // rfDeclarations returns n rfDeclarations for one URL, one project each.
-func rfDeclarations(n int) []webhooks.Declaration {
-	out := make([]webhooks.Declaration, n)
+func rfDeclarations(n int) []keepalive.Declaration {
+	out := make([]keepalive.Declaration, n)
 	for i := range out {
-		out[i] = webhooks.Declaration{
+		out[i] = keepalive.Declaration{
 			URL: "https://app.example.com/jira/rfEvents",
 			Details: webhooks.Details{
 				Events:    []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
@@ -86,19 +87,19 @@ func rfDeclarations(n int) []webhooks.Declaration {
 // rfEvents records a Refresher's rfEvents by kind.
 type rfEvents struct {
 	mu  sync.Mutex
-	all []webhooks.RefresherEvent
+	all []keepalive.Event
 }
 
-func (e *rfEvents) on(ev webhooks.RefresherEvent) {
+func (e *rfEvents) on(ev keepalive.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.all = append(e.all, ev)
 }
 
-func (e *rfEvents) of(kind webhooks.RefresherEventKind, site string) []webhooks.RefresherEvent {
+func (e *rfEvents) of(kind keepalive.EventKind, site string) []keepalive.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []webhooks.RefresherEvent
+	var out []keepalive.Event
 	for _, ev := range e.all {
 		if ev.Kind == kind && (site == "" || ev.Site == site) {
 			out = append(out, ev)
@@ -113,7 +114,7 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	clock := s.srv.Clock()
 	start := clock.Now()
 
-	first := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1}
+	first := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1}
 	first.AddSite("acme", s.client(t), want...)
 	if err := first.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	clock.Advance(20 * rfDay)
 	s.srv.ResetLogs()
 	var ev rfEvents
-	second := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1, OnEvent: ev.on}
+	second := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1, OnEvent: ev.on}
 	second.AddSite("acme", s.client(t), want...)
 	if err := second.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 	if st.Webhooks != 3 || !st.EarliestExpiry.Equal(expiry) {
 		t.Errorf("after restart: %d webhooks expiring %v, want 3 expiring %v (from Jira)", st.Webhooks, st.EarliestExpiry, expiry)
 	}
-	if want := expiry.Add(-webhooks.DefaultRefreshMargin); !st.NextDue.Equal(want) {
+	if want := expiry.Add(-keepalive.DefaultMargin); !st.NextDue.Equal(want) {
 		t.Errorf("next due %v, want %v", st.NextDue, want)
 	}
 
@@ -155,17 +156,17 @@ func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
 			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, clock.Now().Add(jiratest.Lifetime))
 		}
 	}
-	if got := len(ev.of(webhooks.RefresherRefreshed, "")); got != 1 {
+	if got := len(ev.of(keepalive.Refreshed, "")); got != 1 {
 		t.Errorf("%d refreshed rfEvents, want 1", got)
 	}
-	if got := len(ev.of(webhooks.RefresherRegistered, "")); got != 0 {
+	if got := len(ev.of(keepalive.Registered, "")); got != 0 {
 		t.Errorf("%d registered rfEvents after a restart, want 0", got)
 	}
 
 	// Down for longer than 30 days: everything expired; a new process
 	// registers it all again.
 	clock.Advance(40 * rfDay)
-	third := &webhooks.Refresher{Clock: clock, Logger: rfQuiet}
+	third := &keepalive.Refresher{Clock: clock, Logger: rfQuiet}
 	third.AddSite("acme", s.client(t), want...)
 	if err := third.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -249,19 +250,19 @@ func TestRefresherReRegistersWebhookDeletedBehindItsBack(t *testing.T) {
 		}
 	})
 	var ev rfEvents
-	r := &webhooks.Refresher{Clock: clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
+	r := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
 	r.AddSite("acme", s.client(t), want...)
 	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v", err)
 	}
-	lost := ev.of(webhooks.RefresherLost, "acme")
+	lost := ev.of(keepalive.Lost, "acme")
 	if len(lost) != 1 || lost[0].IDs[0] != victim.ID || lost[0].Declaration.Details.JQLFilter != victim.JQLFilter {
 		t.Fatalf("lost rfEvents = %+v, want one for webhook %d", lost, victim.ID)
 	}
 	if d := lost[0].Time.Sub(start.Add(2 * rfDay)); d > rfDay {
 		t.Errorf("noticed %v after the deletion, want within CheckInterval (1 rfDay)", d)
 	}
-	if got := len(ev.of(webhooks.RefresherRegistered, "acme")); got != 4 {
+	if got := len(ev.of(keepalive.Registered, "acme")); got != 4 {
 		t.Errorf("%d registered rfEvents, want 3 + 1", got)
 	}
 	hooks := s.srv.Webhooks(s.app)
@@ -273,18 +274,18 @@ func TestRefresherReRegistersWebhookDeletedBehindItsBack(t *testing.T) {
 func TestRefresherReportsRefusedRegistrations(t *testing.T) {
 	s := newRFSite(t)
 	good := rfDeclarations(2)
-	bad := webhooks.Declaration{URL: good[0].URL, Details: webhooks.Details{
+	bad := keepalive.Declaration{URL: good[0].URL, Details: webhooks.Details{
 		Events:    []webhooks.EventName{webhooks.IssueUpdated},
 		JQLFilter: "watchCount > 2",
 	}}
-	otherURL := webhooks.Declaration{URL: "https://elsewhere.example.com/hook", Details: good[0].Details}
+	otherURL := keepalive.Declaration{URL: "https://elsewhere.example.com/hook", Details: good[0].Details}
 	var ev rfEvents
-	r := &webhooks.Refresher{Clock: s.srv.Clock(), Logger: rfQuiet, OnEvent: ev.on}
+	r := &keepalive.Refresher{Clock: s.srv.Clock(), Logger: rfQuiet, OnEvent: ev.on}
 	r.AddSite("acme", s.client(t), good[0], bad, good[1], otherURL)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatalf("refusals are not failures: %v", err)
 	}
-	refused := ev.of(webhooks.RefresherRefused, "acme")
+	refused := ev.of(keepalive.Refused, "acme")
 	if len(refused) != 2 {
 		t.Fatalf("refused rfEvents = %+v, want 2", refused)
 	}
@@ -328,7 +329,7 @@ func TestRefresherReplicasConverge(t *testing.T) {
 	clock := s.srv.Clock()
 	var wg sync.WaitGroup
 	wg.Add(replicas)
-	var rs []*webhooks.Refresher
+	var rs []*keepalive.Refresher
 	for range replicas {
 		hc := s.app.HTTPClient()
 		hc.Transport = &rfBarrier{base: hc.Transport, wg: &wg}
@@ -336,7 +337,7 @@ func TestRefresherReplicasConverge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &webhooks.Refresher{Clock: clock, Logger: rfQuiet}
+		r := &keepalive.Refresher{Clock: clock, Logger: rfQuiet}
 		r.AddSite("acme", c, want...)
 		rs = append(rs, r)
 	}
@@ -408,8 +409,8 @@ func TestRefresherRunStopsOnCancel(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	synced := make(chan struct{}, 1)
-	r := &webhooks.Refresher{Logger: rfQuiet, OnEvent: func(e webhooks.RefresherEvent) {
-		if e.Kind == webhooks.RefresherRegistered {
+	r := &keepalive.Refresher{Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
+		if e.Kind == keepalive.Registered {
 			select {
 			case synced <- struct{}{}:
 			default:

@@ -1,4 +1,4 @@
-package webhooks
+package keepalive
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jirahooks/jirahooks/pagination"
+	"github.com/jirahooks/jirahooks/webhooks"
 )
 
 const rfDay = 24 * time.Hour
@@ -59,17 +62,17 @@ type rfJira struct {
 
 	mu                    sync.Mutex
 	nextID                int64
-	hooks                 map[int64]*Webhook
+	hooks                 map[int64]*webhooks.Webhook
 	calls                 map[string]int
-	fail                  map[string][]error       // op -> errors returned by the next calls
-	refuse                func(d Details) []string // non-nil errors: refused
-	spell                 func(jql string) string  // how Jira stores a JQL filter
-	before                func(op string)          // called before each op, unlocked
+	fail                  map[string][]error                // op -> errors returned by the next calls
+	refuse                func(d webhooks.Details) []string // non-nil errors: refused
+	spell                 func(jql string) string           // how Jira stores a JQL filter
+	before                func(op string)                   // called before each op, unlocked
 	inFlight, maxInFlight atomic.Int32
 }
 
 func newRFJira(c *rfClock) *rfJira {
-	return &rfJira{clock: c, nextID: 10000, hooks: map[int64]*Webhook{}, calls: map[string]int{}, fail: map[string][]error{}}
+	return &rfJira{clock: c, nextID: 10000, hooks: map[int64]*webhooks.Webhook{}, calls: map[string]int{}, fail: map[string][]error{}}
 }
 
 func (f *rfJira) enter(op string) error {
@@ -107,27 +110,41 @@ func (f *rfJira) leave() {
 	f.inFlight.Add(-1)
 }
 
-func (f *rfJira) list(ctx context.Context) ([]Webhook, int, error) {
+// List serves every webhook on one page.
+func (f *rfJira) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webhook] {
+	return onePage(f.list)
+}
+
+// onePage is a pager with one page, what list returns.
+func onePage(list func() ([]webhooks.Webhook, error)) *pagination.Pager[webhooks.Webhook] {
+	last := true
+	return pagination.NewOffset(0, 0, func(ctx context.Context, _ int64, _ int) (pagination.OffsetPage[webhooks.Webhook], error) {
+		hooks, err := list()
+		return pagination.OffsetPage[webhooks.Webhook]{Values: hooks, IsLast: &last}, err
+	})
+}
+
+func (f *rfJira) list() ([]webhooks.Webhook, error) {
 	if err := f.enter("list"); err != nil {
 		f.inFlight.Add(-1)
-		return nil, 1, err
+		return nil, err
 	}
 	defer f.leave()
-	var out []Webhook
+	var out []webhooks.Webhook
 	for _, h := range f.hooks {
 		out = append(out, *h)
 	}
-	slices.SortFunc(out, func(a, b Webhook) int { return cmpID(a.ID, b.ID) })
-	return out, 1, nil
+	slices.SortFunc(out, byID)
+	return out, nil
 }
 
-func (f *rfJira) register(ctx context.Context, url string, hooks ...Details) ([]Registration, error) {
+func (f *rfJira) Register(ctx context.Context, url string, hooks ...webhooks.Details) ([]webhooks.Registration, error) {
 	if err := f.enter("register"); err != nil {
 		f.inFlight.Add(-1)
 		return nil, err
 	}
 	defer f.leave()
-	regs := make([]Registration, len(hooks))
+	regs := make([]webhooks.Registration, len(hooks))
 	for i, d := range hooks {
 		if f.refuse != nil {
 			if errs := f.refuse(d); errs != nil {
@@ -140,7 +157,7 @@ func (f *rfJira) register(ctx context.Context, url string, hooks ...Details) ([]
 		if f.spell != nil {
 			jql = f.spell(jql)
 		}
-		f.hooks[f.nextID] = &Webhook{ID: f.nextID, URL: url, Events: d.Events, JQLFilter: jql,
+		f.hooks[f.nextID] = &webhooks.Webhook{ID: f.nextID, URL: url, Events: d.Events, JQLFilter: jql,
 			FieldIDsFilter: d.FieldIDsFilter, IssuePropertyKeysFilter: d.IssuePropertyKeysFilter,
 			ExpirationDate: f.clock.Now().Add(30 * rfDay)}
 		regs[i].ID = f.nextID
@@ -148,7 +165,7 @@ func (f *rfJira) register(ctx context.Context, url string, hooks ...Details) ([]
 	return regs, nil
 }
 
-func (f *rfJira) refresh(ctx context.Context, ids ...int64) (time.Time, error) {
+func (f *rfJira) Refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	if err := f.enter("refresh"); err != nil {
 		f.inFlight.Add(-1)
 		return time.Time{}, err
@@ -163,7 +180,7 @@ func (f *rfJira) refresh(ctx context.Context, ids ...int64) (time.Time, error) {
 	return exp, nil
 }
 
-func (f *rfJira) delete(ctx context.Context, ids ...int64) error {
+func (f *rfJira) Delete(ctx context.Context, ids ...int64) error {
 	if err := f.enter("delete"); err != nil {
 		f.inFlight.Add(-1)
 		return err
@@ -176,23 +193,23 @@ func (f *rfJira) delete(ctx context.Context, ids ...int64) error {
 }
 
 // add registers a webhook directly, as another component or replica would.
-func (f *rfJira) add(url string, d Details, expires time.Time) int64 {
+func (f *rfJira) add(url string, d webhooks.Details, expires time.Time) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	f.hooks[f.nextID] = &Webhook{ID: f.nextID, URL: url, Events: d.Events, JQLFilter: d.JQLFilter,
+	f.hooks[f.nextID] = &webhooks.Webhook{ID: f.nextID, URL: url, Events: d.Events, JQLFilter: d.JQLFilter,
 		FieldIDsFilter: d.FieldIDsFilter, IssuePropertyKeysFilter: d.IssuePropertyKeysFilter, ExpirationDate: expires}
 	return f.nextID
 }
 
-func (f *rfJira) snapshot() []Webhook {
+func (f *rfJira) snapshot() []webhooks.Webhook {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []Webhook
+	var out []webhooks.Webhook
 	for _, h := range f.hooks {
 		out = append(out, *h)
 	}
-	slices.SortFunc(out, func(a, b Webhook) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, byID)
 	return out
 }
 
@@ -211,19 +228,19 @@ func (f *rfJira) failNext(op string, errs ...error) {
 // rfRecorder collects a Refresher's events.
 type rfRecorder struct {
 	mu     sync.Mutex
-	events []RefresherEvent
+	events []Event
 }
 
-func (rec *rfRecorder) on(e RefresherEvent) {
+func (rec *rfRecorder) on(e Event) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.events = append(rec.events, e)
 }
 
-func (rec *rfRecorder) kinds(k RefresherEventKind) []RefresherEvent {
+func (rec *rfRecorder) kinds(k EventKind) []Event {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	var out []RefresherEvent
+	var out []Event
 	for _, e := range rec.events {
 		if e.Kind == k {
 			out = append(out, e)
@@ -234,11 +251,11 @@ func (rec *rfRecorder) kinds(k RefresherEventKind) []RefresherEvent {
 
 var rfQuiet = slog.New(slog.DiscardHandler)
 
-func rfDecl(url, jql string, events ...EventName) Declaration {
+func rfDecl(url, jql string, events ...webhooks.EventName) Declaration {
 	if len(events) == 0 {
-		events = []EventName{IssueCreated, IssueUpdated}
+		events = []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}
 	}
-	return Declaration{URL: url, Details: Details{Events: events, JQLFilter: jql}}
+	return Declaration{URL: url, Details: webhooks.Details{Events: events, JQLFilter: jql}}
 }
 
 func newRFRefresher(c *rfClock) (*Refresher, *rfRecorder) {
@@ -279,34 +296,34 @@ func rfAssertDeclared(t *testing.T, f *rfJira, want ...Declaration) {
 }
 
 func TestDeclKeyNormalises(t *testing.T) {
-	a := declKey("https://a.example/h", Details{
-		Events:         []EventName{IssueUpdated, IssueCreated, IssueCreated},
+	a := declKey("https://a.example/h", webhooks.Details{
+		Events:         []webhooks.EventName{webhooks.IssueUpdated, webhooks.IssueCreated, webhooks.IssueCreated},
 		JQLFilter:      "  project = A\tAND  status = Done ",
 		FieldIDsFilter: []string{"summary", "description"},
 	})
-	b := declKey("https://a.example/h", Details{
-		Events:         []EventName{IssueCreated, IssueUpdated},
+	b := declKey("https://a.example/h", webhooks.Details{
+		Events:         []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
 		JQLFilter:      "project = A AND status = Done",
 		FieldIDsFilter: []string{"description", "summary"},
 	})
 	if a != b {
 		t.Errorf("equivalent declarations have different keys:\n%q\n%q", a, b)
 	}
-	for name, d := range map[string]Details{
-		"events":     {Events: []EventName{IssueCreated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
-		"jql":        {Events: []EventName{IssueCreated, IssueUpdated}, JQLFilter: "project = B AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
-		"fields":     {Events: []EventName{IssueCreated, IssueUpdated}, JQLFilter: "project = A AND status = Done"},
-		"properties": {Events: []EventName{IssueCreated, IssueUpdated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}, IssuePropertyKeysFilter: []string{"p"}},
+	for name, d := range map[string]webhooks.Details{
+		"events":     {Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
+		"jql":        {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = B AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
+		"fields":     {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = A AND status = Done"},
+		"properties": {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}, IssuePropertyKeysFilter: []string{"p"}},
 	} {
 		if declKey("https://a.example/h", d) == b {
 			t.Errorf("declarations differing in %s share a key", name)
 		}
 	}
-	if declKey("https://b.example/h", Details{}) == declKey("https://a.example/h", Details{}) {
+	if declKey("https://b.example/h", webhooks.Details{}) == declKey("https://a.example/h", webhooks.Details{}) {
 		t.Error("declarations differing in URL share a key")
 	}
 	// A field list must not be confused with the JQL next to it.
-	if declKey("u", Details{JQLFilter: "x", FieldIDsFilter: []string{"y"}}) == declKey("u", Details{JQLFilter: "x\x1ey"}) {
+	if declKey("u", webhooks.Details{JQLFilter: "x", FieldIDsFilter: []string{"y"}}) == declKey("u", webhooks.Details{JQLFilter: "x\x1ey"}) {
 		t.Error("key parts run into each other")
 	}
 }
@@ -318,10 +335,10 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 	want := []Declaration{
 		rfDecl("https://app.example/a", "project = A"),
 		rfDecl("https://app.example/b", "project = B"),
-		rfDecl("https://app.example/a", "project = C", CommentCreated),
+		rfDecl("https://app.example/a", "project = C", webhooks.CommentCreated),
 		rfDecl("https://app.example/a", "project = A"), // same as the first: counts once
 	}
-	if err := r.addSite("s", f, want...); err != nil {
+	if err := r.AddSite("s", f, want...); err != nil {
 		t.Fatal(err)
 	}
 	start := c.Now()
@@ -332,7 +349,7 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 	if got := f.count("register"); got != 2 {
 		t.Errorf("register calls = %d, want 2 (one per URL)", got)
 	}
-	if got := len(rec.kinds(RefresherRegistered)); got != 3 {
+	if got := len(rec.kinds(Registered)); got != 3 {
 		t.Errorf("registered events = %d, want 3", got)
 	}
 	if f.count("refresh") != 0 {
@@ -351,7 +368,7 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 	if f.count("register") != 2 || f.count("refresh") != 0 {
 		t.Errorf("the settling sync called register %d, refresh %d times", f.count("register"), f.count("refresh"))
 	}
-	wantNext := start.Add(30*rfDay - DefaultRefreshMargin)
+	wantNext := start.Add(30*rfDay - DefaultMargin)
 	if got := st.Sites[0].NextDue; !got.Equal(wantNext) {
 		t.Errorf("next due = %v after start, want %v (expiry - margin)", got.Sub(start), wantNext.Sub(start))
 	}
@@ -375,7 +392,7 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 		// Registered at different times: expiries differ.
 		f.add(d.URL, d.Details, c.Now().Add(time.Duration(20+i)*rfDay))
 	}
-	r.addSite("s", f, want...)
+	r.AddSite("s", f, want...)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +400,7 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 		t.Fatal("refreshed 20 days before expiry")
 	}
 	next := r.Stats().Sites[0].NextDue
-	if want := c.Now().Add(20*rfDay - DefaultRefreshMargin); !next.Equal(want) {
+	if want := c.Now().Add(20*rfDay - DefaultMargin); !next.Equal(want) {
 		t.Fatalf("next due %v, want %v", next, want)
 	}
 	c.Set(next)
@@ -399,11 +416,11 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, next.Add(30*rfDay))
 		}
 	}
-	ev := rec.kinds(RefresherRefreshed)
+	ev := rec.kinds(Refreshed)
 	if len(ev) != 1 || len(ev[0].IDs) != 5 || !ev[0].Expiry.Equal(next.Add(30*rfDay)) {
 		t.Errorf("refreshed events = %+v", ev)
 	}
-	if got := r.Stats().Sites[0].NextDue; !got.Equal(next.Add(30*rfDay - DefaultRefreshMargin)) {
+	if got := r.Stats().Sites[0].NextDue; !got.Equal(next.Add(30*rfDay - DefaultMargin)) {
 		t.Errorf("next due after refresh = %v", got)
 	}
 }
@@ -416,8 +433,8 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 	exp := c.Now().Add(29 * rfDay)
 	low := f.add(d.URL, d.Details, exp)
 	f.add(d.URL, d.Details, exp)
-	f.add(d.URL, Details{Events: []EventName{IssueUpdated, IssueCreated}, JQLFilter: " project  = A "}, exp)
-	r.addSite("s", f, d)
+	f.add(d.URL, webhooks.Details{Events: []webhooks.EventName{webhooks.IssueUpdated, webhooks.IssueCreated}, JQLFilter: " project  = A "}, exp)
+	r.AddSite("s", f, d)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +442,7 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 	if len(got) != 1 || got[0].ID != low {
 		t.Fatalf("after sync: %+v, want only %d", got, low)
 	}
-	if ev := rec.kinds(RefresherDeduplicated); len(ev) != 1 || len(ev[0].IDs) != 2 {
+	if ev := rec.kinds(Deduplicated); len(ev) != 1 || len(ev[0].IDs) != 2 {
 		t.Errorf("deduplicated events = %+v", ev)
 	}
 	if f.count("register") != 0 {
@@ -436,7 +453,7 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
 	c := newRFClock()
 	f := newRFJira(c)
-	f.refuse = func(d Details) []string {
+	f.refuse = func(d webhooks.Details) []string {
 		if strings.Contains(d.JQLFilter, "watchCount") {
 			return []string{"The clause watchCount is unsupported"}
 		}
@@ -445,11 +462,11 @@ func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
 	r, rec := newRFRefresher(c)
 	good := rfDecl("https://app.example/h", "project = A")
 	bad := rfDecl("https://app.example/h", "watchCount > 2")
-	r.addSite("s", f, good, bad)
+	r.AddSite("s", f, good, bad)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatalf("a refusal is not a failure: %v", err)
 	}
-	ev := rec.kinds(RefresherRefused)
+	ev := rec.kinds(Refused)
 	if len(ev) != 1 || ev[0].Declaration.Details.JQLFilter != bad.Details.JQLFilter ||
 		!slices.Equal(ev[0].Errors, []string{"The clause watchCount is unsupported"}) {
 		t.Fatalf("refused events = %+v", ev)
@@ -458,29 +475,29 @@ func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
 	// The settling sync a minute later does not try again...
 	c.Advance(2 * time.Minute)
 	r.Sync(context.Background())
-	if got := len(rec.kinds(RefresherRefused)); got != 1 || f.count("register") != 1 {
+	if got := len(rec.kinds(Refused)); got != 1 || f.count("register") != 1 {
 		t.Errorf("retried a refused declaration after 2 minutes (refused %d, register %d)", got, f.count("register"))
 	}
 	// ...a sync a rfDay later does.
 	c.Advance(rfDay)
 	r.Sync(context.Background())
-	if got := len(rec.kinds(RefresherRefused)); got != 2 {
+	if got := len(rec.kinds(Refused)); got != 2 {
 		t.Errorf("refused events after a rfDay = %d, want 2", got)
 	}
 	// Refused again: the next try waits two days, then four.
 	c.Advance(rfDay)
 	r.Sync(context.Background())
-	if got := len(rec.kinds(RefresherRefused)); got != 2 {
+	if got := len(rec.kinds(Refused)); got != 2 {
 		t.Errorf("refused events a day after the second refusal = %d, want still 2", got)
 	}
 	c.Advance(rfDay)
 	r.Sync(context.Background())
-	if got := len(rec.kinds(RefresherRefused)); got != 3 {
+	if got := len(rec.kinds(Refused)); got != 3 {
 		t.Errorf("refused events two days after the second refusal = %d, want 3", got)
 	}
 	c.Advance(3 * rfDay)
 	r.Sync(context.Background())
-	if got := len(rec.kinds(RefresherRefused)); got != 3 {
+	if got := len(rec.kinds(Refused)); got != 3 {
 		t.Errorf("refused events three days after the third refusal = %d, want still 3", got)
 	}
 	if st := r.Stats(); st.Refused != 3 || st.Failures != 0 {
@@ -493,15 +510,15 @@ func TestSyncReRegistersLostWebhook(t *testing.T) {
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
 	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
-	r.addSite("s", f, a, b)
+	r.AddSite("s", f, a, b)
 	r.Sync(context.Background())
 	victim := f.snapshot()[0].ID
-	f.delete(context.Background(), victim) // behind the refresher's back
+	f.Delete(context.Background(), victim) // behind the refresher's back
 	c.Advance(time.Hour)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ev := rec.kinds(RefresherLost)
+	ev := rec.kinds(Lost)
 	if len(ev) != 1 || ev[0].IDs[0] != victim {
 		t.Fatalf("lost events = %+v, want one for %d", ev, victim)
 	}
@@ -515,9 +532,9 @@ func TestSyncRefreshOnlySite(t *testing.T) {
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
-	f.add("https://x.example/1", Details{JQLFilter: "project = X"}, c.Now().Add(2*rfDay))
-	f.add("https://y.example/2", Details{JQLFilter: "project = Y"}, c.Now().Add(9*rfDay))
-	r.addSite("s", f)
+	f.add("https://x.example/1", webhooks.Details{JQLFilter: "project = X"}, c.Now().Add(2*rfDay))
+	f.add("https://y.example/2", webhooks.Details{JQLFilter: "project = Y"}, c.Now().Add(9*rfDay))
+	r.AddSite("s", f)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -538,10 +555,10 @@ func TestSyncLeavesUndeclaredAlone(t *testing.T) {
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
-	other := f.add("https://other.example/h", Details{JQLFilter: "project = O"}, c.Now().Add(rfDay))
+	other := f.add("https://other.example/h", webhooks.Details{JQLFilter: "project = O"}, c.Now().Add(rfDay))
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(rfDay))
-	r.addSite("s", f, d)
+	r.AddSite("s", f, d)
 	r.Sync(context.Background())
 	for _, h := range f.snapshot() {
 		if h.ID == other && !h.ExpirationDate.Equal(c.Now().Add(rfDay)) {
@@ -562,7 +579,7 @@ func TestSyncLearnsJiraSpelling(t *testing.T) {
 	f.spell = strings.ToUpper // Jira stores the JQL its own way
 	r, _ := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = a")
-	r.addSite("s", f, d)
+	r.AddSite("s", f, d)
 	for range 5 {
 		if err := r.Sync(context.Background()); err != nil {
 			t.Fatal(err)
@@ -580,7 +597,7 @@ func TestFailureBackoffAndAtRisk(t *testing.T) {
 	r, rec := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
-	r.addSite("s", f, d)
+	r.AddSite("s", f, d)
 	r.Sync(context.Background())
 	s := rfSiteOf(t, r, "s")
 	due := r.Stats().Sites[0].NextDue
@@ -607,12 +624,12 @@ func TestFailureBackoffAndAtRisk(t *testing.T) {
 		}
 		c.Set(st.NextDue)
 	}
-	if ev := rec.kinds(RefresherFailed); len(ev) != 10 {
+	if ev := rec.kinds(Failed); len(ev) != 10 {
 		t.Errorf("failed events = %d, want 10", len(ev))
 	}
 
 	// Retry-After longer than the backoff is honoured...
-	f.failNext("list", &APIError{StatusCode: 429, RetryAfter: 50 * time.Minute})
+	f.failNext("list", &webhooks.APIError{StatusCode: 429, RetryAfter: 50 * time.Minute})
 	r.syncSite(context.Background(), s)
 	if wait := r.Stats().Sites[0].NextDue.Sub(c.Now()); wait < 50*time.Minute {
 		t.Errorf("retry in %v despite Retry-After 50m", wait)
@@ -620,13 +637,13 @@ func TestFailureBackoffAndAtRisk(t *testing.T) {
 	// ...but never past the expiry.
 	expiry := r.Stats().Sites[0].EarliestExpiry
 	c.Set(expiry.Add(-90 * time.Minute))
-	f.failNext("list", &APIError{StatusCode: 429, RetryAfter: 5 * time.Hour})
+	f.failNext("list", &webhooks.APIError{StatusCode: 429, RetryAfter: 5 * time.Hour})
 	r.syncSite(context.Background(), s)
 	if next := r.Stats().Sites[0].NextDue; !next.Equal(expiry.Add(-expirySafety)) {
 		t.Errorf("retry at %v before expiry, want %v", expiry.Sub(next), expirySafety)
 	}
 	// Inside the risk threshold: one alert, not one per failure.
-	if ev := rec.kinds(RefresherAtRisk); len(ev) != 1 || !ev[0].Expiry.Equal(expiry) {
+	if ev := rec.kinds(AtRisk); len(ev) != 1 || !ev[0].Expiry.Equal(expiry) {
 		t.Fatalf("at-risk events = %+v", ev)
 	}
 	c.Advance(30 * time.Minute)
@@ -635,7 +652,7 @@ func TestFailureBackoffAndAtRisk(t *testing.T) {
 	if next := r.Stats().Sites[0].NextDue; next.Sub(c.Now()) < minRetry {
 		t.Errorf("retry in %v, under the floor %v", next.Sub(c.Now()), minRetry)
 	}
-	if len(rec.kinds(RefresherAtRisk)) != 1 {
+	if len(rec.kinds(AtRisk)) != 1 {
 		t.Error("at-risk raised twice")
 	}
 	// Recovery refreshes and clears the alert.
@@ -653,7 +670,7 @@ func TestFailureMidSyncResumes(t *testing.T) {
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
 	a, b := rfDecl("https://app.example/a", "project = A"), rfDecl("https://app.example/b", "project = B")
-	r.addSite("s", f, a, b)
+	r.AddSite("s", f, a, b)
 	f.failNext("register", nil, errors.New("dropped")) // first URL works, second fails
 	if err := r.Sync(context.Background()); err == nil {
 		t.Fatal("no error")
@@ -688,7 +705,7 @@ func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	f := newRFJira(&c.rfClock)
 	r := &Refresher{Clock: c, Logger: rfQuiet}
 	for i := range 10 {
-		r.addSite(fmt.Sprint("site", i), f, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
+		r.AddSite(fmt.Sprint("site", i), f, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -697,8 +714,8 @@ func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	if got := f.count("register"); got != 10 {
 		t.Errorf("register calls = %d, want 10", got)
 	}
-	if err := r.Run(ctx); !errors.Is(err, ErrRefresherRunning) {
-		t.Errorf("second Run: %v, want ErrRefresherRunning", err)
+	if err := r.Run(ctx); !errors.Is(err, ErrRunning) {
+		t.Errorf("second Run: %v, want ErrRunning", err)
 	}
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -730,7 +747,7 @@ func TestRunCancelDuringSync(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.before = func(op string) { cancel() }
 	r := &Refresher{Clock: c, Logger: rfQuiet}
-	r.addSite("s", f, rfDecl("https://app.example/h", "project = A"))
+	r.AddSite("s", f, rfDecl("https://app.example/h", "project = A"))
 	f.failNext("list", context.Canceled)
 	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v", err)
@@ -752,14 +769,14 @@ func TestAddSiteWakesRun(t *testing.T) {
 	if d := <-c.sleeping; d != idleInterval {
 		t.Errorf("with no sites, sleeps %v, want %v", d, idleInterval)
 	}
-	if err := r.addSite("late", f, rfDecl("https://app.example/h", "project = A")); err != nil {
+	if err := r.AddSite("late", f, rfDecl("https://app.example/h", "project = A")); err != nil {
 		t.Fatal(err)
 	}
 	<-c.sleeping
 	if f.count("register") != 1 {
 		t.Error("the site added while sleeping was not synced")
 	}
-	if err := r.addSite("late", f); err == nil {
+	if err := r.AddSite("late", f); err == nil {
 		t.Error("AddSite accepted a name twice")
 	}
 	if !r.RemoveSite("late") || r.RemoveSite("late") {
@@ -787,7 +804,7 @@ func TestRunBoundsConcurrency(t *testing.T) {
 	}()
 	r := &Refresher{Clock: c, Logger: rfQuiet, Concurrency: 3}
 	for i := range 20 {
-		r.addSite(fmt.Sprint("site", i), f)
+		r.AddSite(fmt.Sprint("site", i), f)
 	}
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -805,13 +822,13 @@ func TestAddSiteValidates(t *testing.T) {
 	if err := r.AddSite("x", nil); err == nil {
 		t.Error("nil client accepted")
 	}
-	if err := r.addSite("x", newRFJira(newRFClock()), Declaration{}); err == nil {
+	if err := r.AddSite("x", newRFJira(newRFClock()), Declaration{}); err == nil {
 		t.Error("declaration without URL accepted")
 	}
-	if s := RefresherAtRisk.String(); s != "at-risk" {
+	if s := AtRisk.String(); s != "at-risk" {
 		t.Errorf("String = %q", s)
 	}
-	if s := RefresherEventKind(99).String(); s != "RefresherEventKind(99)" {
+	if s := EventKind(99).String(); s != "EventKind(99)" {
 		t.Errorf("String = %q", s)
 	}
 }
@@ -838,7 +855,7 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 	}
 	stop := &rfStopClock{rfClock: c, end: end, cancel: cancel}
 	r := &Refresher{Clock: stop, Logger: rfQuiet}
-	r.addSite("s", f, want...)
+	r.AddSite("s", f, want...)
 	var expired int
 	stop.check = func() {
 		// Nothing declared may be missing past the first hour, nor expired.
@@ -888,7 +905,7 @@ func TestFailureNearAndAfterExpiry(t *testing.T) {
 	r, _ := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
-	r.addSite("s", f, d)
+	r.AddSite("s", f, d)
 	r.Sync(context.Background())
 	s := rfSiteOf(t, r, "s")
 	expiry := r.Stats().Sites[0].EarliestExpiry
@@ -926,14 +943,14 @@ func TestSyncIgnoresAWebhookListedTwice(t *testing.T) {
 	id := f.add(d.URL, d.Details, c.Now().Add(29*rfDay))
 	r, rec := newRFRefresher(c)
 	twice := &listedTwice{rfJira: f}
-	r.addSite("s", twice, d)
+	r.AddSite("s", twice, d)
 	if err := r.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.snapshot(); len(got) != 1 || got[0].ID != id {
 		t.Errorf("after sync: %+v, want webhook %d kept", got, id)
 	}
-	if ev := rec.kinds(RefresherDeduplicated); len(ev) != 0 {
+	if ev := rec.kinds(Deduplicated); len(ev) != 0 {
 		t.Errorf("deduplicated a webhook against itself: %+v", ev)
 	}
 }
@@ -941,9 +958,11 @@ func TestSyncIgnoresAWebhookListedTwice(t *testing.T) {
 // listedTwice lists every webhook twice, as shifting offset pages can.
 type listedTwice struct{ *rfJira }
 
-func (l *listedTwice) list(ctx context.Context) ([]Webhook, int, error) {
-	hooks, n, err := l.rfJira.list(ctx)
-	return append(hooks, hooks...), n, err
+func (l *listedTwice) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webhook] {
+	return onePage(func() ([]webhooks.Webhook, error) {
+		hooks, err := l.rfJira.list()
+		return append(hooks, hooks...), err
+	})
 }
 
 // A Sync beside Run that moves a site's due time before the end of Run's
@@ -953,8 +972,8 @@ func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
 	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
 	f := newRFJira(&c.rfClock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
-	f.add("https://app.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"}, c.Now().Add(30*rfDay))
-	if err := r.addSite("s", f, rfDecl("https://app.example/h", "project = A", IssueCreated)); err != nil {
+	f.add("https://app.example/h", webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A"}, c.Now().Add(30*rfDay))
+	if err := r.AddSite("s", f, rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -985,9 +1004,9 @@ func TestHugeJitterIsCapped(t *testing.T) {
 	c := newRFClock()
 	f := newRFJira(c)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: 365 * rfDay}
-	d := rfDecl("https://app.example/h", "project = A", IssueCreated)
+	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
 	f.add(d.URL, d.Details, c.Now().Add(2*rfDay)) // due for a refresh
-	if err := r.addSite("s", f, d); err != nil {
+	if err := r.AddSite("s", f, d); err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {

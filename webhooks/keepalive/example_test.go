@@ -1,4 +1,4 @@
-package webhooks_test
+package keepalive_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 // An app declares the webhooks it wants on a site; the Refresher registers
@@ -25,26 +26,26 @@ func ExampleRefresher() {
 		log.Fatal(err)
 	}
 
-	r := &webhooks.Refresher{
+	r := &keepalive.Refresher{
 		Logger: slog.New(slog.DiscardHandler), // events are printed below
-		OnEvent: func(e webhooks.RefresherEvent) {
+		OnEvent: func(e keepalive.Event) {
 			switch e.Kind {
-			case webhooks.RefresherRegistered:
+			case keepalive.Registered:
 				fmt.Printf("registered %q\n", e.Declaration.Details.JQLFilter)
-			case webhooks.RefresherRefused:
+			case keepalive.Refused:
 				fmt.Printf("refused %q: %v\n", e.Declaration.Details.JQLFilter, e.Errors)
-			case webhooks.RefresherAtRisk, webhooks.RefresherLost:
+			case keepalive.AtRisk, keepalive.Lost:
 				// Page someone: webhooks are about to expire, or did.
 			}
 		},
 	}
 	const callback = "https://my-app.example.com/jira/events"
 	err = r.AddSite("acme.atlassian.net", client,
-		webhooks.Declaration{URL: callback, Details: webhooks.Details{
+		keepalive.Declaration{URL: callback, Details: webhooks.Details{
 			Events:    []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
 			JQLFilter: "project = ACME",
 		}},
-		webhooks.Declaration{URL: callback, Details: webhooks.Details{
+		keepalive.Declaration{URL: callback, Details: webhooks.Details{
 			Events:    []webhooks.EventName{webhooks.CommentCreated},
 			JQLFilter: "watchCount > 2", // not in the JQL subset of dynamic webhooks
 		}},

@@ -1,4 +1,4 @@
-package webhooks
+package keepalive
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func TestAddSiteRacingRunsSleepIsNotLost(t *testing.T) {
 		for range i % 7 { // vary the interleaving
 			runtime.Gosched()
 		}
-		if err := r.addSite("s", f); err != nil {
+		if err := r.AddSite("s", f); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(time.Second)

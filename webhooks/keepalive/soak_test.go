@@ -1,4 +1,4 @@
-package webhooks_test
+package keepalive_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jirahooks/jirahooks/jiratest"
-	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 // TestSoak keeps 1,000 webhooks on 10 jiratest sites alive for a simulated
@@ -45,7 +45,7 @@ func TestSoak(t *testing.T) {
 	sim := &rfSimClock{Clock: clk, end: start.Add(days * rfDay), cancel: cancel}
 
 	var ev rfEvents
-	r := &webhooks.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
+	r := &keepalive.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
 	sites := make([]*rfSite, nSites)
 	name := func(i int) string { return fmt.Sprintf("site-%02d", i) }
 	for i := range sites {
@@ -129,7 +129,7 @@ func TestSoak(t *testing.T) {
 	expired := 0
 	for i := range sites {
 		if i != outageSite {
-			expired += len(ev.of(webhooks.RefresherLost, name(i)))
+			expired += len(ev.of(keepalive.Lost, name(i)))
 		}
 	}
 	refreshesNeeded := int((days*rfDay+jiratest.Lifetime-1)/jiratest.Lifetime) - 1 // 12
@@ -163,7 +163,7 @@ func TestSoak(t *testing.T) {
 	}
 	for i := range sites {
 		reg := 0
-		for _, e := range ev.of(webhooks.RefresherRegistered, name(i)) {
+		for _, e := range ev.of(keepalive.Registered, name(i)) {
 			reg += len(e.IDs)
 		}
 		want := perSite
@@ -176,10 +176,10 @@ func TestSoak(t *testing.T) {
 	}
 	// The site that was down: at-risk raised before expiry, all lost, all
 	// back soon after the outage.
-	if len(ev.of(webhooks.RefresherAtRisk, name(outageSite))) == 0 {
+	if len(ev.of(keepalive.AtRisk, name(outageSite))) == 0 {
 		t.Error("no at-risk alert for the site that was down")
 	}
-	if n := len(ev.of(webhooks.RefresherLost, name(outageSite))); n != perSite {
+	if n := len(ev.of(keepalive.Lost, name(outageSite))); n != perSite {
 		t.Errorf("%d lost rfEvents for the site that was down, want %d", n, perSite)
 	}
 	if restored.IsZero() || restored.Sub(outEnd) > 6*time.Hour {
