@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 // registerBody is the body of Jira's POST /webhook, which --body takes.
@@ -316,7 +317,7 @@ func cmdDelete(c *cli, args []string) int {
 	}
 	ctx, cancel := o.context(c)
 	defer cancel()
-	for chunk := range slices.Chunk(ids, webhooks.DefaultRefreshBatchSize) {
+	for chunk := range slices.Chunk(ids, keepalive.DefaultBatchSize) {
 		if err := wc.Delete(ctx, chunk...); err != nil {
 			return c.fail("delete", err)
 		}
@@ -339,7 +340,7 @@ Usage: jirahooks refresh ID...
 Extends the life of the app's webhooks (PUT /rest/api/3/webhook/refresh):
 Jira deletes a webhook 30 days after its registration or last refresh. --all
 refreshes every webhook the app has. Prints the new expiry. To keep webhooks
-alive for good, run 'jirahooks keepalive' or embed webhooks.Refresher.
+alive for good, run 'jirahooks keepalive' or embed keepalive.Refresher.
 `
 
 func cmdRefresh(c *cli, args []string) int {
@@ -386,7 +387,7 @@ func cmdRefresh(c *cli, args []string) int {
 		}
 	}
 	var expiry time.Time
-	for chunk := range slices.Chunk(ids, webhooks.DefaultRefreshBatchSize) {
+	for chunk := range slices.Chunk(ids, keepalive.DefaultBatchSize) {
 		exp, err := wc.Refresh(ctx, chunk...)
 		if err != nil {
 			return c.fail("refresh", err)

@@ -60,7 +60,7 @@ func commands() []command {
 		{"refresh", nil, "extend webhooks' life by 30 days (PUT /webhook/refresh)", cmdRefresh},
 		{"failed", []string{"get-failed"}, "list deliveries Jira gave up on (GET /webhook/failed, Connect apps)", cmdFailed},
 		{"listen", nil, "receive deliveries locally: verify and print them", cmdListen},
-		{"keepalive", nil, "keep webhooks alive until interrupted (the Refresher)", cmdKeepalive},
+		{"keepalive", nil, "keep webhooks alive until interrupted (keepalive.Refresher)", cmdKeepalive},
 		{"admin", nil, "manage admin webhooks (needs a Jira administrator)", cmdAdmin},
 		{"fake", nil, "serve an in-memory Jira site to try everything without one", cmdFake},
 		{"trigger", nil, "send one realistic, signed delivery to any receiver", cmdTrigger},

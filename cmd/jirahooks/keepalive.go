@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 const keepaliveUsage = `
 Usage: jirahooks keepalive [--url URL --events E1,E2 --jql JQL | --body JSON|@FILE|-] [--once]
 
-Keeps the app's webhooks alive with webhooks.Refresher, until Ctrl-C: it
-refreshes them about three days before they would expire, and prints what it
-does, one line per event.
+Keeps the app's webhooks alive until Ctrl-C, with the loop an app embeds
+(keepalive.Refresher, package webhooks/keepalive): it refreshes them about
+three days before they would expire, and prints what it does, one line per
+event.
 
 Without a declaration it keeps alive whatever webhooks the app has, and
 registers or deletes nothing. With one (the flags, or --body in register's
@@ -49,7 +51,7 @@ func cmdKeepalive(c *cli, args []string) int {
 		return c.fail("keepalive", usagef("unexpected argument %q", pos[0]))
 	}
 
-	var decls []webhooks.Declaration
+	var decls []keepalive.Declaration
 	switch {
 	case *body != "":
 		if *events != "" || *jql != "" || *fieldIDs != "" || *propKeys != "" {
@@ -70,7 +72,7 @@ func cmdKeepalive(c *cli, args []string) int {
 			return c.fail("keepalive", usagef("--body %s needs a \"url\" and at least one webhook; expected JSON like %s", bodySource(*body), registerExample))
 		}
 		for _, h := range req.Webhooks {
-			decls = append(decls, webhooks.Declaration{URL: req.URL, Details: webhooks.Details{
+			decls = append(decls, keepalive.Declaration{URL: req.URL, Details: webhooks.Details{
 				Events: toEvents(h.Events), JQLFilter: h.JQLFilter,
 				FieldIDsFilter: h.FieldIDsFilter, IssuePropertyKeysFilter: h.IssuePropertyKeysFilter,
 			}})
@@ -79,7 +81,7 @@ func cmdKeepalive(c *cli, args []string) int {
 		if *hookURL == "" || *events == "" || *jql == "" {
 			return c.fail("keepalive", usagef("a declared webhook needs --url, --events and --jql"))
 		}
-		decls = []webhooks.Declaration{{URL: *hookURL, Details: webhooks.Details{
+		decls = []keepalive.Declaration{{URL: *hookURL, Details: webhooks.Details{
 			Events: toEvents(splitList(*events)), JQLFilter: *jql,
 			FieldIDsFilter: splitList(*fieldIDs), IssuePropertyKeysFilter: splitList(*propKeys),
 		}}}
@@ -97,12 +99,12 @@ func cmdKeepalive(c *cli, args []string) int {
 	site := siteName(o.baseURL)
 	out := &lineWriter{w: c.stdout}
 	refused := 0 // read after Sync returns; OnEvent calls are serialised
-	r := &webhooks.Refresher{
+	r := &keepalive.Refresher{
 		CheckInterval: *check,
 		Clock:         c.clock,
 		Logger:        slog.New(slog.DiscardHandler), // every event is printed below
-		OnEvent: func(e webhooks.RefresherEvent) {
-			if e.Kind == webhooks.RefresherRefused {
+		OnEvent: func(e keepalive.Event) {
+			if e.Kind == keepalive.Refused {
 				refused++
 			}
 			if o.json {
@@ -170,7 +172,7 @@ func siteName(base string) string {
 }
 
 // describe puts a Refresher event on one line.
-func describe(e webhooks.RefresherEvent) string {
+func describe(e keepalive.Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %-12s %s", fmtTime(e.Time), e.Kind, e.Site)
 	if len(e.IDs) > 0 {
@@ -180,15 +182,15 @@ func describe(e webhooks.RefresherEvent) string {
 		fmt.Fprintf(&b, "  (%s, %s)", eventList(e.Declaration.Details.Events), e.Declaration.Details.JQLFilter)
 	}
 	switch e.Kind {
-	case webhooks.RefresherRefreshed:
+	case keepalive.Refreshed:
 		fmt.Fprintf(&b, "  now expire %s UTC", fmtTime(e.Expiry))
-	case webhooks.RefresherRefused:
+	case keepalive.Refused:
 		fmt.Fprintf(&b, "  Jira refused: %s", strings.Join(e.Errors, "; "))
-	case webhooks.RefresherFailed:
+	case keepalive.Failed:
 		fmt.Fprintf(&b, "  %v; retrying at %s UTC (failure %d)", e.Err, fmtTime(e.Retry), e.Failures)
-	case webhooks.RefresherAtRisk:
+	case keepalive.AtRisk:
 		fmt.Fprintf(&b, "  ALERT: expiring %s UTC and refresh failing: %v", fmtTime(e.Expiry), e.Err)
-	case webhooks.RefresherLost:
+	case keepalive.Lost:
 		b.WriteString("  ALERT: gone since the last sync; registering it again")
 	}
 	return b.String()
@@ -220,7 +222,7 @@ type refresherJSON struct {
 	Failures  int       `json:"failures,omitempty"`
 }
 
-func refresherLine(e webhooks.RefresherEvent) refresherJSON {
+func refresherLine(e keepalive.Event) refresherJSON {
 	j := refresherJSON{
 		Time: e.Time.UTC(), Kind: e.Kind.String(), Site: e.Site, IDs: e.IDs, Errors: e.Errors,
 		Expiry: e.Expiry, Retry: e.Retry, Failures: e.Failures,

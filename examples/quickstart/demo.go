@@ -16,6 +16,7 @@ import (
 	"github.com/jirahooks/jirahooks/auth"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
 )
 
@@ -118,7 +119,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 		"a forged delivery (signed with a guessed secret) was refused: %d, no callback", code)
 
 	// 4. Keep alive for 29 days.
-	rep.step("Let 29 simulated days pass with a webhooks.Refresher running")
+	rep.step("Let 29 simulated days pass with a keepalive.Refresher running")
 	refreshed, err := keepAlive(ctx, jira, client, hookURL, want[:2], start.Add(29*day))
 	if err != nil {
 		return err
@@ -216,25 +217,25 @@ func runDemo(ctx context.Context, w io.Writer) error {
 // keepAlive runs a Refresher for the declared webhooks on a simulated clock
 // until the site's time reaches until, and returns its refresh events.
 func keepAlive(ctx context.Context, jira *jiratest.Server, client *webhooks.Client,
-	url string, want []webhooks.Details, until time.Time) ([]webhooks.RefresherEvent, error) {
+	url string, want []webhooks.Details, until time.Time) ([]keepalive.Event, error) {
 	var mu sync.Mutex
-	var refreshed []webhooks.RefresherEvent
+	var refreshed []keepalive.Event
 	clock := &simClock{Clock: jira.Clock(), until: until, reached: make(chan struct{})}
-	r := &webhooks.Refresher{
+	r := &keepalive.Refresher{
 		Clock:  clock,
 		Jitter: -1, // no random jitter: the same output on every run
 		Logger: slog.New(slog.DiscardHandler),
-		OnEvent: func(e webhooks.RefresherEvent) {
+		OnEvent: func(e keepalive.Event) {
 			mu.Lock()
 			defer mu.Unlock()
-			if e.Kind == webhooks.RefresherRefreshed {
+			if e.Kind == keepalive.Refreshed {
 				refreshed = append(refreshed, e)
 			}
 		},
 	}
-	decls := make([]webhooks.Declaration, len(want))
+	decls := make([]keepalive.Declaration, len(want))
 	for i, d := range want {
-		decls[i] = webhooks.Declaration{URL: url, Details: d}
+		decls[i] = keepalive.Declaration{URL: url, Details: d}
 	}
 	if err := r.AddSite("acme", client, decls...); err != nil {
 		return nil, err
@@ -331,7 +332,7 @@ func status(ds []jiratest.Delivery) int {
 	return ds[0].Status
 }
 
-func firstTime(evs []webhooks.RefresherEvent) time.Time {
+func firstTime(evs []keepalive.Event) time.Time {
 	if len(evs) == 0 {
 		return time.Time{}
 	}

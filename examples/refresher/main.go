@@ -1,4 +1,4 @@
-// Command refresher is a small app that embeds a webhooks.Refresher: it
+// Command refresher is a small app that embeds a keepalive.Refresher: it
 // declares the dynamic webhooks it wants on every Jira site it is installed
 // on, runs the Refresher in the background so that they never expire, logs
 // its events, and serves its counters as JSON on /status.
@@ -39,6 +39,7 @@ import (
 	"github.com/jirahooks/jirahooks/auth"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 func main() {
@@ -55,11 +56,11 @@ func main() {
 	defer stop()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	r := &webhooks.Refresher{
+	r := &keepalive.Refresher{
 		Logger: logger,
 		// Alerts: a real app pages someone here.
-		OnEvent: func(e webhooks.RefresherEvent) {
-			if e.Kind == webhooks.RefresherAtRisk || e.Kind == webhooks.RefresherLost {
+		OnEvent: func(e keepalive.Event) {
+			if e.Kind == keepalive.AtRisk || e.Kind == keepalive.Lost {
 				fmt.Fprintf(os.Stderr, "ALERT %s on %s\n", e.Kind, e.Site)
 			}
 		},
@@ -115,8 +116,8 @@ func main() {
 
 // declarations are the webhooks the app wants on each site, delivered to
 // url.
-func declarations(url, jql string) []webhooks.Declaration {
-	return []webhooks.Declaration{
+func declarations(url, jql string) []keepalive.Declaration {
+	return []keepalive.Declaration{
 		{URL: url, Details: webhooks.Details{
 			Events:    []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated, webhooks.IssueDeleted},
 			JQLFilter: jql,
@@ -129,7 +130,7 @@ func declarations(url, jql string) []webhooks.Declaration {
 }
 
 // addRealSites adds every site the stored OAuth 2.0 grant covers.
-func addRealSites(ctx context.Context, r *webhooks.Refresher, dir, key, jql string) error {
+func addRealSites(ctx context.Context, r *keepalive.Refresher, dir, key, jql string) error {
 	url := os.Getenv("JIRA_WEBHOOK_URL")
 	if url == "" {
 		return errors.New("set JIRA_WEBHOOK_URL to the public URL where the app receives deliveries")
@@ -162,7 +163,7 @@ func addRealSites(ctx context.Context, r *webhooks.Refresher, dir, key, jql stri
 // addDemoSites starts three in-memory Jira sites on one fast clock and adds
 // them. On day 40 a webhook of the second site is deleted behind the app's
 // back; the third site refuses one declaration. cancel ends the demo.
-func addDemoSites(r *webhooks.Refresher, jql string, days int, dayLen time.Duration, cancel context.CancelFunc) error {
+func addDemoSites(r *keepalive.Refresher, jql string, days int, dayLen time.Duration, cancel context.CancelFunc) error {
 	clock := jiratest.NewClock(time.Now().UTC().Truncate(time.Second))
 	fast := &fastClock{Clock: clock, dayLen: dayLen, end: clock.Now().Add(time.Duration(days) * 24 * time.Hour), cancel: cancel}
 	r.Clock = fast
@@ -177,7 +178,7 @@ func addDemoSites(r *webhooks.Refresher, jql string, days int, dayLen time.Durat
 		}
 		want := declarations(url, jql)
 		if i == 2 {
-			want = append(want, webhooks.Declaration{URL: url, Details: webhooks.Details{
+			want = append(want, keepalive.Declaration{URL: url, Details: webhooks.Details{
 				Events:    []webhooks.EventName{webhooks.IssueUpdated},
 				JQLFilter: "watchCount > 10", // not in the JQL subset of dynamic webhooks
 			}})

@@ -7,21 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 // TestDemo runs the demo's 50 simulated days at a millisecond a day: every
 // site gets its webhooks, the one deleted on day 40 is noticed and
 // registered again, and the unsupported JQL is refused.
 func TestDemo(t *testing.T) {
-	var lost, refused []webhooks.RefresherEvent
-	r := &webhooks.Refresher{
+	var lost, refused []keepalive.Event
+	r := &keepalive.Refresher{
 		Logger: slog.New(slog.DiscardHandler),
-		OnEvent: func(e webhooks.RefresherEvent) {
+		OnEvent: func(e keepalive.Event) {
 			switch e.Kind {
-			case webhooks.RefresherLost:
+			case keepalive.Lost:
 				lost = append(lost, e)
-			case webhooks.RefresherRefused:
+			case keepalive.Refused:
 				refused = append(refused, e)
 			}
 		},

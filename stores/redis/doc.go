@@ -15,7 +15,7 @@
 //   - TokenStore, an auth.TokenStore and auth.Locker for
 //     auth.NewTokenSource: one replica refreshes a grant while the others
 //     wait for the lock and then read the new token.
-//   - Lease, which runs a function (typically webhooks.Refresher.Run) on one
+//   - Lease, which runs a function (typically keepalive.Refresher.Run) on one
 //     replica at a time and hands it to another when that replica dies.
 //
 // All three take a redis.UniversalClient: a *redis.Client, a

@@ -11,6 +11,7 @@ import (
 	"github.com/jirahooks/jirahooks/auth"
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 // An app running several replicas shares its receiver's duplicate
@@ -40,7 +41,7 @@ func Example() {
 
 	// Keeping webhooks alive: one replica at a time runs the Refresher; if
 	// it dies, another takes over within about 30 seconds.
-	refresher := &webhooks.Refresher{}
+	refresher := &keepalive.Refresher{}
 	if err := refresher.AddSite("acme", client); err != nil {
 		log.Fatal(err)
 	}

@@ -47,7 +47,7 @@ type LeaseOptions struct {
 // Lease elects one holder among the replicas of an app: at any time at
 // most one of them runs the function given to Run, and when that replica
 // dies another takes over. It is meant for work that every replica is able
-// to do but only one should, such as the webhooks.Refresher:
+// to do but only one should, such as the keepalive.Refresher:
 //
 //	lease := redisstore.NewLease(rdb, "refresher", nil)
 //	go lease.Run(ctx, refresher.Run)

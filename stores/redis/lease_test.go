@@ -18,6 +18,7 @@ import (
 	"github.com/jirahooks/jirahooks/jiratest"
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
 	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
 
 const day = 24 * time.Hour
@@ -146,19 +147,19 @@ func (c *stopClock) Sleep(ctx context.Context, d time.Duration) error {
 // kinds counts a Refresher's events by kind.
 type kinds struct {
 	mu sync.Mutex
-	n  map[webhooks.RefresherEventKind]int
+	n  map[keepalive.EventKind]int
 }
 
-func (k *kinds) on(ev webhooks.RefresherEvent) {
+func (k *kinds) on(ev keepalive.Event) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.n == nil {
-		k.n = map[webhooks.RefresherEventKind]int{}
+		k.n = map[keepalive.EventKind]int{}
 	}
 	k.n[ev.Kind]++
 }
 
-func (k *kinds) count(kind webhooks.RefresherEventKind) int {
+func (k *kinds) count(kind keepalive.EventKind) int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.n[kind]
@@ -169,9 +170,9 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	site := jiratest.NewServer()
 	t.Cleanup(site.Close)
 	app := site.AddOAuthApp("acme-app", []byte("client-secret"))
-	var want []webhooks.Declaration
+	var want []keepalive.Declaration
 	for i := range 3 {
-		want = append(want, webhooks.Declaration{URL: "https://app.example.com/jira/events",
+		want = append(want, keepalive.Declaration{URL: "https://app.example.com/jira/events",
 			Details: webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated},
 				JQLFilter: fmt.Sprintf("project = P%d", i)}})
 	}
@@ -203,7 +204,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 		sw      netSwitch
 		logs    syncBuffer
 		lease   *redisstore.Lease
-		r       *webhooks.Refresher
+		r       *keepalive.Refresher
 		clock   *stopClock
 		events  kinds
 		cancel  context.CancelFunc
@@ -215,7 +216,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 		log := slog.New(slog.NewTextHandler(&rp.logs, nil))
 		rp.lease = redisstore.NewLease(rs.switchedClient(t, &rp.sw), "refresher", fastLease(log))
 		rp.clock = &stopClock{Clock: site.Clock(), stop: stop, reached: make(chan struct{}), check: check}
-		rp.r = &webhooks.Refresher{Clock: rp.clock, Logger: quietLog, OnEvent: rp.events.on}
+		rp.r = &keepalive.Refresher{Clock: rp.clock, Logger: quietLog, OnEvent: rp.events.on}
 		c, err := webhooks.NewClient(site.URL(), webhooks.WithHTTPClient(app.HTTPClient()))
 		if err != nil {
 			t.Fatal(err)
@@ -242,10 +243,10 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	eventually(t, 5*time.Second, "replica A to take the lease", a.lease.Held)
 	run(b)
 	<-a.clock.reached // A has kept the webhooks alive for 100 days
-	if b.lease.Held() || b.events.count(webhooks.RefresherRefreshed) != 0 {
+	if b.lease.Held() || b.events.count(keepalive.Refreshed) != 0 {
 		t.Fatalf("replica B ran while A held the lease")
 	}
-	refreshedByA := a.events.count(webhooks.RefresherRefreshed)
+	refreshedByA := a.events.count(keepalive.Refreshed)
 
 	// Kill A: its network goes first (it cannot release the lease), then
 	// its refresher stops.
@@ -276,16 +277,16 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	if !bytes.Contains([]byte(a.logs.String()), []byte("could not release the lease")) {
 		t.Errorf("A released the lease although its network was cut: %s", a.logs.String())
 	}
-	refreshedByB := b.events.count(webhooks.RefresherRefreshed)
+	refreshedByB := b.events.count(keepalive.Refreshed)
 	if refreshedByA < 3 || refreshedByB < 5 {
 		t.Errorf("refreshes: %d by A over 100 days, %d by B over 150; want at least 3 and 5", refreshedByA, refreshedByB)
 	}
 	for _, rp := range []*replicaState{a, b} {
-		if n := rp.events.count(webhooks.RefresherLost) + rp.events.count(webhooks.RefresherAtRisk); n != 0 {
+		if n := rp.events.count(keepalive.Lost) + rp.events.count(keepalive.AtRisk); n != 0 {
 			t.Errorf("%d lost or at-risk events", n)
 		}
 	}
-	if n := b.events.count(webhooks.RefresherRegistered); n != 0 {
+	if n := b.events.count(keepalive.Registered); n != 0 {
 		t.Errorf("B registered %d webhooks, want 0 (it found A's)", n)
 	}
 	t.Logf("A refreshed %d times over days 0-100, was killed; B took the lease %v later (TTL 800ms) and refreshed %d times over days 100-250; webhooks %v never expired",
