@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -185,8 +184,7 @@ func (r *Refresher) AddSite(name string, c Client, want ...Declaration) error {
 	s.seq = r.seq
 	r.seq++
 	r.order = append(r.order, s)
-	heap.Push(&r.due, s) // due now: s.st.next is zero
-	r.wakeLocked(s.st.next)
+	r.scheduleLocked(s, time.Time{}) // due now
 	return nil
 }
 
@@ -202,9 +200,7 @@ func (r *Refresher) RemoveSite(name string) bool {
 	}
 	delete(r.sites, name)
 	s.removed = true
-	if s.index >= 0 {
-		heap.Remove(&r.due, s.index)
-	}
+	r.due.drop(s)
 	for i, o := range r.order {
 		if o == s {
 			r.order = append(r.order[:i:i], r.order[i+1:]...)
@@ -270,34 +266,27 @@ func (r *Refresher) Sync(ctx context.Context) error {
 func (r *Refresher) takeDue(now time.Time, wake context.CancelFunc) (due []*site, sleep time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for len(r.due) > 0 && !r.due[0].st.next.After(now) {
-		due = append(due, heap.Pop(&r.due).(*site))
-	}
-	if len(due) > 0 {
+	if due = r.due.takeDue(now); len(due) > 0 {
 		return due, 0
 	}
 	next := now.Add(idleInterval)
-	if len(r.due) > 0 {
-		next = r.due[0].st.next
+	if s := r.due.first(); s != nil {
+		next = s.st.next
 	}
 	r.wake, r.wakeAt = wake, next
 	return nil, next.Sub(now)
 }
 
-// scheduleLocked sets when s is due next and puts it back on the heap (Run
+// scheduleLocked sets when s is due next and puts it on the schedule (Run
 // took it off to sync it), unless it was removed meanwhile; it ends Run's
-// sleep if s is now due before that sleep ends (a Sync called beside Run
-// failed, say). The caller holds r.mu.
+// sleep if s is now due before that sleep ends (a site was added, or a Sync
+// called beside Run failed). The caller holds r.mu.
 func (r *Refresher) scheduleLocked(s *site, next time.Time) {
 	s.st.next = next
-	switch {
-	case s.removed:
+	if s.removed {
 		return
-	case s.index >= 0:
-		heap.Fix(&r.due, s.index)
-	default:
-		heap.Push(&r.due, s)
 	}
+	r.due.put(s, next)
 	r.wakeLocked(next)
 }
 

@@ -1,6 +1,8 @@
 package keepalive
 
 import (
+	"container/heap"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -172,35 +174,114 @@ func earliestOf(a, b time.Time) time.Time {
 	return a
 }
 
-// schedule is a min-heap of sites by next due time (ties in the order they
-// were added), for container/heap.
-type schedule []*site
+// schedule is when each site is due: a min-heap (container/heap) of slots
+// by due time, ties in the order the sites were added. A slot holds what
+// the heap compares, so sifting does not touch the sites. Rescheduling a
+// site pushes a new slot and leaves the old one stale (its gen is no longer
+// the site's), to be dropped when it reaches the top, or by a compaction
+// once stale slots outnumber live ones.
+type schedule struct {
+	slots slots
+	stale int
+}
 
-func (h schedule) Len() int { return len(h) }
+// slot says site s is due at at (Unix nanoseconds), if gen is still s.gen.
+type slot struct {
+	at  int64
+	seq uint64
+	gen uint64
+	s   *site
+}
 
-func (h schedule) Less(i, j int) bool {
-	if c := h[i].st.next.Compare(h[j].st.next); c != 0 {
-		return c < 0
+// put schedules s at t, replacing its slot if it has one. The caller
+// holds Refresher.mu, as for every method of schedule.
+func (q *schedule) put(s *site, t time.Time) {
+	if s.queued {
+		q.stale++
+	}
+	s.gen++
+	s.queued = true
+	heap.Push(&q.slots, slot{at: unixNano(t), seq: s.seq, gen: s.gen, s: s})
+	q.compact()
+}
+
+// drop takes s off the schedule.
+func (q *schedule) drop(s *site) {
+	if s.queued {
+		s.gen++
+		s.queued = false
+		q.stale++
+		q.compact()
+	}
+}
+
+// first returns the site due first, or nil.
+func (q *schedule) first() *site {
+	for len(q.slots) > 0 {
+		if top := q.slots[0]; top.gen == top.s.gen {
+			return top.s
+		}
+		heap.Pop(&q.slots)
+		q.stale--
+	}
+	return nil
+}
+
+// takeDue takes the sites due at now off the schedule, earliest first.
+func (q *schedule) takeDue(now time.Time) []*site {
+	var due []*site
+	for s := q.first(); s != nil && q.slots[0].at <= unixNano(now); s = q.first() {
+		heap.Pop(&q.slots)
+		s.queued = false
+		due = append(due, s)
+	}
+	return due
+}
+
+// compact drops the stale slots once they outnumber the live ones.
+func (q *schedule) compact() {
+	if q.stale < 64 || q.stale <= len(q.slots)/2 {
+		return
+	}
+	live := q.slots[:0]
+	for _, sl := range q.slots {
+		if sl.gen == sl.s.gen {
+			live = append(live, sl)
+		}
+	}
+	clear(q.slots[len(live):])
+	q.slots, q.stale = live, 0
+	heap.Init(&q.slots)
+}
+
+// unixNano is t in Unix nanoseconds; the zero time (due now) is the least.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// slots implements heap.Interface.
+type slots []slot
+
+func (h slots) Len() int { return len(h) }
+
+func (h slots) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }
 
-func (h schedule) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
+func (h slots) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 
-func (h *schedule) Push(x any) {
-	s := x.(*site)
-	s.index = len(*h)
-	*h = append(*h, s)
-}
+func (h *slots) Push(x any) { *h = append(*h, x.(slot)) }
 
-func (h *schedule) Pop() any {
+func (h *slots) Pop() any {
 	old := *h
-	s := old[len(old)-1]
-	old[len(old)-1] = nil
+	sl := old[len(old)-1]
+	old[len(old)-1] = slot{}
 	*h = old[:len(old)-1]
-	s.index = -1
-	return s
+	return sl
 }

@@ -34,8 +34,9 @@ type site struct {
 
 	// Guarded by Refresher.mu.
 	st      siteState
-	index   int    // in Refresher.due; -1 when off the heap
 	seq     uint64 // order of AddSite calls
+	gen     uint64 // the generation of s's live slot in the schedule
+	queued  bool   // s has a live slot in the schedule
 	removed bool   // RemoveSite was called
 
 	mem siteMemory // guarded by busy
@@ -63,6 +64,13 @@ type siteMemory struct {
 	refused map[int]refused // declaration -> when to try it again
 	pending map[int64]int   // ID registered, not listed since -> declaration
 	learned map[string]int  // Jira's spelling of a declaration -> declaration
+	known   []knownHook     // what each webhook listed at the last sync matched, by ID
+}
+
+// knownHook is a webhook listed before: the declaration it matched, or -1.
+type knownHook struct {
+	id   int64
+	decl int32
 }
 
 // refused is a declaration Jira refused n times in a row; it is not tried
@@ -74,7 +82,7 @@ type refused struct {
 
 // newSite checks and copies the declarations of a new site.
 func newSite(name string, c Client, want []Declaration) (*site, error) {
-	s := &site{name: name, api: c, index: -1}
+	s := &site{name: name, api: c}
 	seen := make(map[string]bool, len(want))
 	for i, d := range want {
 		if d.URL == "" {
@@ -105,7 +113,11 @@ func (r *Refresher) list(ctx context.Context, s *site) ([]webhooks.Webhook, erro
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, page...)
+		if all == nil {
+			all = page // the pager's own slice: most sites list in one page
+		} else {
+			all = append(all, page...)
+		}
 	}
 	return all, nil
 }
@@ -298,68 +310,101 @@ func refusal(err error) (reasons []string, ok bool) {
 
 // plan is what a sync found: the webhooks to keep alive, and what to fix.
 type plan struct {
-	keep     []webhooks.Webhook // webhooks to keep alive, sorted by ID
-	keepDecl []int              // declared sites: keepDecl[j] is keep[j]'s declaration
-	dups     []int64            // duplicates of a declaration, to delete
-	missing  []int              // declarations with no webhook
+	keep     []kept  // webhooks to keep alive
+	keepDecl []int   // declared sites: keepDecl[j] is keep[j]'s declaration
+	dups     []int64 // duplicates of a declaration, to delete
+	missing  []int   // declarations with no webhook
 }
+
+// kept is what a sync needs of a webhook it keeps alive.
+type kept struct {
+	ID             int64
+	ExpirationDate time.Time
+}
+
+func keptOf(h webhooks.Webhook) kept { return kept{h.ID, h.ExpirationDate} }
 
 func byID(a, b webhooks.Webhook) int { return cmp.Compare(a.ID, b.ID) }
 
-// makePlan compares the webhooks Jira listed with s's declarations. It
-// learns how Jira spells the declarations it registered (Jira may rewrite a
-// JQL filter), so that their webhooks are not taken for missing.
+// makePlan compares the webhooks Jira listed with s's declarations; it
+// sorts hooks by ID. It learns how Jira spells the declarations it
+// registered (Jira may rewrite a JQL filter), so that their webhooks are not
+// taken for missing.
+//
+// A webhook cannot be changed once registered, so what it matches is
+// remembered by ID from one sync to the next (mem.known): a sync in the
+// steady state works out no match keys.
 func makePlan(s *site, hooks []webhooks.Webhook) plan {
 	// Offset pages shift when webhooks come and go between two pages, so
 	// a webhook may be listed twice: it must not pass for its own
 	// duplicate.
-	hooks = slices.Clone(hooks)
 	slices.SortStableFunc(hooks, byID)
 	hooks = slices.CompactFunc(hooks, func(a, b webhooks.Webhook) bool { return a.ID == b.ID })
 	var p plan
 	if s.decls == nil { // refresh-only
-		p.keep = hooks
+		p.keep = make([]kept, len(hooks))
+		for j, h := range hooks {
+			p.keep[j] = keptOf(h)
+		}
 		return p
 	}
 	mem := &s.mem
-	index := make(map[string]int, len(s.keys))
-	for i, k := range s.keys {
-		index[k] = i
-	}
-	keys := make([]string, len(hooks))
-	for j, h := range hooks {
-		keys[j] = hookKey(h)
-		if i, ok := mem.pending[h.ID]; ok && keys[j] != s.keys[i] {
-			if _, taken := index[keys[j]]; !taken {
+	var index map[string]int // match key -> declaration, made when needed
+	match := func(h webhooks.Webhook) int {
+		if index == nil {
+			index = make(map[string]int, len(s.keys))
+			for i, k := range s.keys {
+				index[k] = i
+			}
+		}
+		k := hookKey(h)
+		if i, ok := mem.pending[h.ID]; ok && k != s.keys[i] {
+			if _, taken := index[k]; !taken {
 				if mem.learned == nil {
 					mem.learned = map[string]int{}
 				}
-				mem.learned[keys[j]] = i
+				mem.learned[k] = i
 			}
 		}
-	}
-	clear(mem.pending)
-
-	first := make([]int, len(s.decls)) // index in hooks + 1 of each declaration's lowest ID
-	for j, h := range hooks {          // in ID order
-		i, ok := index[keys[j]]
-		if !ok {
-			i, ok = mem.learned[keys[j]]
+		if i, ok := index[k]; ok {
+			return i
 		}
+		if i, ok := mem.learned[k]; ok {
+			return i
+		}
+		return -1
+	}
+
+	known := make([]knownHook, len(hooks))
+	first := make([]int, len(s.decls)) // index in hooks + 1 of each declaration's lowest ID
+	old := mem.known                   // sorted by ID, as hooks are
+	for j, h := range hooks {
+		for len(old) > 0 && old[0].id < h.ID {
+			old = old[1:]
+		}
+		i := -1
+		if len(old) > 0 && old[0].id == h.ID {
+			i = int(old[0].decl)
+		} else {
+			i = match(h)
+		}
+		known[j] = knownHook{id: h.ID, decl: int32(i)}
 		switch {
-		case !ok:
+		case i < 0:
 		case first[i] == 0:
 			first[i] = j + 1
 		default:
 			p.dups = append(p.dups, h.ID)
 		}
 	}
+	mem.known = known
+	clear(mem.pending)
 	for i, j := range first {
 		if j == 0 {
 			p.missing = append(p.missing, i)
 			continue
 		}
-		p.keep = append(p.keep, hooks[j-1])
+		p.keep = append(p.keep, keptOf(hooks[j-1]))
 		p.keepDecl = append(p.keepDecl, i)
 	}
 	return p

@@ -1,0 +1,267 @@
+package keepalive_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jirahooks/jirahooks/pagination"
+	"github.com/jirahooks/jirahooks/webhooks"
+	"github.com/jirahooks/jirahooks/webhooks/keepalive"
+)
+
+// largeScale tells whether JIRAHOOKS_SCALE=large asks for the large sizes.
+func largeScale() bool { return os.Getenv("JIRAHOOKS_SCALE") == "large" }
+
+const (
+	scaleDays    = 120 // simulated days per run
+	scalePerSite = 5   // webhooks per site
+	lifetime     = 30 * rfDay
+)
+
+// TestScale runs Run over 120 simulated days on N sites of 5 webhooks each,
+// through an in-memory client (memSite) so that the Refresher's own work is
+// what is measured, not HTTP. The webhooks were registered before the run
+// (an app restarting), with expiries spread over 30 days, so the run
+// lists, refreshes, and registers nothing.
+//
+// A cycle is one refresh of every site: cycles = refresh calls / N (each
+// site's 5 webhooks go in one call). It prints, per size,
+//
+//	keepalive-scale: sites=N cycles=C cpu_per_site_cycle=Xus heap_per_site=YB
+//
+// where X is the process CPU time (user + system) of the run divided by
+// N*C, and Y the live heap the Refresher holds (after GC, at the end of the
+// run, less the heap before the Refresher was made) divided by N. CI runs
+// 100 and 1,000 sites; JIRAHOOKS_SCALE=large adds 10,000 and 100,000, and
+// repeats the small sizes so that each measures at least 100,000 site-runs.
+//
+// It asserts behaviour only: every site refreshed at every cycle (never
+// more than 30 days between two refreshes of a site, nor before the
+// first), nothing expired, lost or registered, and the heap under 4 KB a
+// site. The CPU figures are reported, never asserted.
+func TestScale(t *testing.T) {
+	sizes := []int{100, 1_000}
+	if largeScale() {
+		sizes = append(sizes, 10_000, 100_000)
+	}
+	cpu := map[int]float64{}
+	for _, n := range sizes {
+		repeat := 1
+		if largeScale() {
+			repeat = max(1, 100_000/n)
+		}
+		var total scaleResult
+		for range repeat {
+			res := runScale(t, n)
+			total.cpu += res.cpu
+			total.siteCycles += res.siteCycles
+			total.cycles = res.cycles
+			total.heap = max(total.heap, res.heap)
+		}
+		perSiteCycle := float64(total.cpu.Nanoseconds()) / 1e3 / float64(total.siteCycles)
+		cpu[n] = perSiteCycle
+		fmt.Printf("keepalive-scale: sites=%d cycles=%.2f cpu_per_site_cycle=%.2fus heap_per_site=%dB\n",
+			n, total.cycles, perSiteCycle, total.heap/int64(n))
+		if n >= 1_000 {
+			assert.LessOrEqual(t, total.heap/int64(n), int64(4096), "heap per site at %d sites", n)
+		}
+	}
+	if base := cpu[sizes[0]]; base > 0 {
+		for _, n := range sizes[1:] {
+			t.Logf("CPU per site per cycle at %d sites: %.2fx that at %d", n, cpu[n]/base, sizes[0])
+		}
+	}
+}
+
+type scaleResult struct {
+	cpu        time.Duration
+	siteCycles int64
+	cycles     float64
+	heap       int64 // bytes the Refresher holds
+}
+
+// runScale runs one Refresher over n memSites for scaleDays and checks it
+// kept every webhook alive.
+func runScale(t *testing.T, n int) scaleResult {
+	t.Helper()
+	clk := newScaleClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), scaleDays*rfDay)
+	want := rfDeclarations(scalePerSite)
+	sites := make([]*memSite, n)
+	rnd := rand.New(rand.NewPCG(uint64(n), 1))
+	for i := range sites {
+		// Registered before the run, at some moment of the last 27 days.
+		sites[i] = newMemSite(clk, want, clk.start.Add(3*rfDay+time.Duration(rnd.Int64N(int64(27*rfDay)))))
+	}
+	before := liveHeap()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clk.cancel = cancel
+	var lost, registered atomic.Int64
+	r := &keepalive.Refresher{Clock: clk, Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
+		switch e.Kind {
+		case keepalive.Lost:
+			lost.Add(1)
+		case keepalive.Registered:
+			registered.Add(1)
+		}
+	}}
+	for i, s := range sites {
+		require.NoError(t, r.AddSite(fmt.Sprintf("site-%06d", i), s, want...))
+	}
+	cpu0 := processCPU()
+	err := r.Run(ctx)
+	cpu := processCPU() - cpu0
+	require.ErrorIs(t, err, context.Canceled)
+	heap := liveHeap() - before
+	runtime.KeepAlive(r)
+
+	st := r.Stats()
+	assert.Zero(t, lost.Load(), "webhooks lost")
+	assert.Zero(t, registered.Load(), "webhooks registered")
+	assert.Zero(t, st.Failures)
+	end := clk.Now()
+	var refreshes int64
+	for i, s := range sites {
+		s.mu.Lock()
+		gap, expired, calls := s.maxGap(end), s.expired, s.refreshes
+		s.mu.Unlock()
+		refreshes += int64(calls)
+		if !assert.Less(t, gap, lifetime, "site %d: longest time without a refresh", i) ||
+			!assert.Zero(t, expired, "site %d: webhooks expired", i) ||
+			!assert.GreaterOrEqual(t, calls, 4, "site %d: refreshes in %d days", i, scaleDays) {
+			break
+		}
+	}
+	require.Equal(t, st.RefreshCalls, refreshes, "refresh calls the sites saw")
+	return scaleResult{
+		cpu:        cpu,
+		siteCycles: refreshes,
+		cycles:     float64(refreshes) / float64(n),
+		heap:       heap,
+	}
+}
+
+// liveHeap returns the bytes of live heap objects, after a full GC.
+func liveHeap() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// scaleClock is a simulated clock for Run: Sleep moves time on at once, and
+// ends the run (cancelling it) once the end is reached. It never blocks, so
+// the run takes only the CPU the Refresher needs.
+type scaleClock struct {
+	start, end time.Time
+	now        atomic.Int64 // ns since start
+	cancel     context.CancelFunc
+}
+
+func newScaleClock(start time.Time, d time.Duration) *scaleClock {
+	return &scaleClock{start: start, end: start.Add(d)}
+}
+
+func (c *scaleClock) Now() time.Time { return c.start.Add(time.Duration(c.now.Load())) }
+
+func (c *scaleClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.Now().Add(d).After(c.end) {
+		c.now.Store(int64(c.end.Sub(c.start)))
+		c.cancel()
+		return context.Canceled
+	}
+	c.now.Add(int64(d))
+	return nil
+}
+
+// memSite is one site's webhooks in memory, a keepalive.Client with
+// Jira's expiry rule (a webhook lives 30 days after its registration or
+// last refresh) and as little work as can be. It records the refreshes and
+// any webhook that expired.
+type memSite struct {
+	clk   *scaleClock
+	mu    sync.Mutex
+	hooks []webhooks.Webhook
+	// The refresh history, kept in constant space so as not to count in
+	// the Refresher's heap: the last refresh (or the registration), the
+	// longest gap between two, how many, and webhooks found expired.
+	last      time.Time
+	gap       time.Duration
+	refreshes int
+	expired   int
+}
+
+func newMemSite(clk *scaleClock, want []keepalive.Declaration, expires time.Time) *memSite {
+	s := &memSite{clk: clk, last: expires.Add(-lifetime)}
+	for i, d := range want {
+		s.hooks = append(s.hooks, webhooks.Webhook{ID: int64(10000 + i), URL: d.URL, Events: d.Details.Events,
+			JQLFilter: d.Details.JQLFilter, ExpirationDate: expires})
+	}
+	return s
+}
+
+// expireLocked drops the webhooks whose time has come, as Jira does.
+func (s *memSite) expireLocked() {
+	now := s.clk.Now()
+	n := len(s.hooks)
+	s.hooks = slices.DeleteFunc(s.hooks, func(h webhooks.Webhook) bool { return !now.Before(h.ExpirationDate) })
+	s.expired += n - len(s.hooks)
+}
+
+func (s *memSite) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webhook] {
+	last := true
+	return pagination.NewOffset(0, 0, func(context.Context, int64, int) (pagination.OffsetPage[webhooks.Webhook], error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.expireLocked()
+		return pagination.OffsetPage[webhooks.Webhook]{Values: slices.Clone(s.hooks), IsLast: &last}, nil
+	})
+}
+
+func (s *memSite) Register(context.Context, string, ...webhooks.Details) ([]webhooks.Registration, error) {
+	return nil, errors.New("memSite: the scale run registers nothing")
+}
+
+func (s *memSite) Refresh(_ context.Context, ids ...int64) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked()
+	now := s.clk.Now()
+	exp := now.Add(lifetime)
+	for i := range s.hooks {
+		if slices.Contains(ids, s.hooks[i].ID) {
+			s.hooks[i].ExpirationDate = exp
+		}
+	}
+	s.refreshes++
+	s.gap = max(s.gap, now.Sub(s.last))
+	s.last = now
+	return exp, nil
+}
+
+func (s *memSite) Delete(context.Context, ...int64) error {
+	return errors.New("memSite: the scale run deletes nothing")
+}
+
+// maxGap is the longest time the site went without a refresh, from its
+// registration to end.
+func (s *memSite) maxGap(end time.Time) time.Duration {
+	return max(s.gap, end.Sub(s.last))
+}
