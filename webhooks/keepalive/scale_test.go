@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
 	"github.com/jirahooks/jirahooks/webhooks/keepalive"
@@ -264,4 +265,61 @@ func (s *memSite) Delete(context.Context, ...int64) error {
 // registration to end.
 func (s *memSite) maxGap(end time.Time) time.Duration {
 	return max(s.gap, end.Sub(s.last))
+}
+
+// TestScaleJiratest is TestScale's run through HTTP: N OAuth apps on one
+// jiratest server, each a site with 5 declared webhooks that the Refresher
+// registers and then keeps alive for 120 simulated days, with
+// webhooks.Client doing the calls. It prints the process CPU time (client
+// and server together) per API call Jira answered:
+//
+//	keepalive-jiratest: sites=N calls=C cpu_per_call=Xus
+//
+// It asserts that no webhook expired (none lost, each registered once) and
+// that every site holds its 5 webhooks at the end. CI runs 100 sites;
+// JIRAHOOKS_SCALE=large adds 10,000.
+func TestScaleJiratest(t *testing.T) {
+	sizes := []int{100}
+	if largeScale() {
+		sizes = append(sizes, 10_000)
+	}
+	for _, n := range sizes {
+		calls, cpu := runScaleJiratest(t, n)
+		fmt.Printf("keepalive-jiratest: sites=%d calls=%d cpu_per_call=%.1fus\n",
+			n, calls, float64(cpu.Nanoseconds())/1e3/float64(calls))
+	}
+}
+
+func runScaleJiratest(t *testing.T, n int) (calls int, cpu time.Duration) {
+	t.Helper()
+	clk := jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := jiratest.NewServer(jiratest.WithClock(clk))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sim := &rfSimClock{Clock: clk, end: clk.Now().Add(scaleDays * rfDay), cancel: cancel}
+	var ev rfEvents
+	r := &keepalive.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
+	want := rfDeclarations(scalePerSite)
+	apps := make([]*jiratest.App, n)
+	for i := range apps {
+		apps[i] = srv.AddOAuthApp(fmt.Sprintf("app-%05d", i), []byte("client-secret"))
+		c, err := webhooks.NewClient(srv.URL(), webhooks.WithHTTPClient(apps[i].HTTPClient()), webhooks.WithClock(clk))
+		require.NoError(t, err)
+		require.NoError(t, r.AddSite(fmt.Sprintf("site-%05d", i), c, want...))
+	}
+	cpu0 := processCPU()
+	require.ErrorIs(t, r.Run(ctx), context.Canceled)
+	cpu = processCPU() - cpu0
+
+	assert.Empty(t, ev.of(keepalive.Lost, ""), "webhooks lost")
+	assert.Len(t, ev.of(keepalive.Registered, ""), n*scalePerSite, "webhooks registered")
+	for i, app := range apps {
+		if !assert.Len(t, srv.Webhooks(app), scalePerSite, "site %d at the end", i) {
+			break
+		}
+	}
+	st := r.Stats()
+	assert.GreaterOrEqual(t, st.RefreshCalls, int64(4*n), "refresh calls in %d days", scaleDays)
+	return len(srv.Requests()), cpu
 }
