@@ -1,0 +1,147 @@
+package keepalive
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jirahooks/jirahooks/webhooks"
+)
+
+func TestNextDue(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	p := (&Refresher{}).policy()
+	inDays := func(d float64) time.Time { return now.Add(time.Duration(d * float64(rfDay))) }
+	for _, tc := range []struct {
+		name string
+		p    policy
+		o    outcome
+		want time.Time
+	}{
+		{"success: the refresh time of the earliest expiry",
+			p, outcome{earliest: inDays(30), jitter: 2 * time.Hour}, inDays(27).Add(-2 * time.Hour)},
+		{"success with registrations: a settle check a minute or two later",
+			p, outcome{earliest: inDays(30), registered: true, luck: 0.5}, now.Add(90 * time.Second)},
+		{"success with nothing kept: a daily look",
+			p, outcome{}, now.Add(idleInterval)},
+		{"success: CheckInterval bounds the wait",
+			policy{margin: DefaultMargin, checkInterval: 6 * time.Hour}, outcome{earliest: inDays(30)}, now.Add(6 * time.Hour)},
+		{"success past the refresh time: never sooner than 30 seconds",
+			p, outcome{earliest: inDays(1)}, now.Add(minRetry)},
+		{"first failure: half to all of 30 seconds, floored at 30 seconds",
+			p, outcome{failures: 1, earliest: inDays(20), luck: 0}, now.Add(minRetry)},
+		{"fifth failure: 8 minutes, drawn from its upper half",
+			p, outcome{failures: 5, earliest: inDays(20), luck: 0.5}, now.Add(6 * time.Minute)},
+		{"many failures: capped at MaxBackoff",
+			p, outcome{failures: 40, earliest: inDays(20), luck: 0.999999999}, now.Add(DefaultMaxBackoff).Add(-2 * time.Microsecond)},
+		{"Retry-After longer than the backoff is honoured",
+			p, outcome{failures: 1, retryAfter: 50 * time.Minute, earliest: inDays(20)}, now.Add(50 * time.Minute)},
+		{"but an hour before the expiry at the latest",
+			p, outcome{failures: 1, retryAfter: 5 * time.Hour, earliest: now.Add(90 * time.Minute)}, now.Add(30 * time.Minute)},
+		{"in the last hour: at half the time left",
+			p, outcome{failures: 3, retryAfter: time.Hour, earliest: now.Add(40 * time.Minute)}, now.Add(20 * time.Minute)},
+		{"past the expiry: the backoff alone",
+			p, outcome{failures: 40, earliest: now.Add(-time.Hour), luck: 0}, now.Add(DefaultMaxBackoff / 2)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.p.nextDue(now, tc.o)
+			assert.WithinDuration(t, tc.want, got, time.Millisecond, "next due %v from now", got.Sub(now))
+		})
+	}
+}
+
+func TestPolicyCapsAndDefaults(t *testing.T) {
+	p := (&Refresher{}).policy()
+	assert.Equal(t, DefaultMargin, p.margin)
+	assert.Equal(t, DefaultJitter, p.maxJitter)
+	p = (&Refresher{Margin: 365 * rfDay, Jitter: 365 * rfDay}).policy()
+	assert.Equal(t, maxMargin, p.margin)
+	assert.Zero(t, p.maxJitter, "with the margin at its cap no jitter is left")
+	p = (&Refresher{Margin: rfDay, Jitter: -1}).policy()
+	assert.Equal(t, rfDay, p.margin)
+	assert.Zero(t, p.maxJitter)
+	assert.Zero(t, p.drawJitter())
+}
+
+func TestScheduleTakesDueInOrderAndCompacts(t *testing.T) {
+	var q schedule
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sites := make([]*site, 200)
+	for i := range sites {
+		sites[i] = &site{seq: uint64(i)}
+		q.put(sites[i], t0.Add(time.Duration(len(sites)-i)*time.Minute))
+	}
+	// Rescheduling leaves stale slots, which compaction drops once they
+	// outnumber the live ones.
+	for round := range 3 {
+		for i, s := range sites {
+			q.put(s, t0.Add(time.Duration(i%10+round)*time.Minute))
+		}
+	}
+	for i, s := range sites {
+		q.put(s, t0.Add(time.Duration(i%10)*time.Minute))
+	}
+	assert.LessOrEqual(t, len(q.slots), 2*len(sites)+1, "slots after rescheduling each site 4 times")
+	q.drop(sites[0])
+	due := q.takeDue(t0.Add(4 * time.Minute))
+	require.Len(t, due, 99, "sites due within 4 minutes, less the one dropped")
+	for i := 1; i < len(due); i++ {
+		a, b := due[i-1], due[i]
+		assert.True(t, a.seq%10 < b.seq%10 || a.seq%10 == b.seq%10 && a.seq < b.seq, "order: %d before %d", a.seq, b.seq)
+		assert.False(t, a.queued)
+	}
+	assert.Equal(t, uint64(5), q.first().seq%10)
+	assert.Empty(t, q.takeDue(t0.Add(4*time.Minute)))
+}
+
+// RemoveSite wakes a Run sleeping until the removed site was due, which
+// then sleeps as long as the other sites allow.
+func TestRemoveSiteWakesRun(t *testing.T) {
+	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
+	f := newRFJira(&c.rfClock)
+	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
+	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
+	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
+	require.NoError(t, r.AddSite("s", f, d))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	require.Equal(t, 27*rfDay, <-c.sleeping, "sleep after the first sync")
+	require.True(t, r.RemoveSite("s"))
+	select {
+	case d := <-c.sleeping:
+		assert.Equal(t, idleInterval, d, "sleep with no site left")
+	case <-time.After(5 * time.Second):
+		t.Fatal("RemoveSite did not wake Run")
+	}
+	assert.Zero(t, r.Stats().NextDue)
+}
+
+// Sites Run took off the schedule and had not synced when its context
+// ended are due again for the next Run.
+func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
+	c := newRFClock()
+	f := newRFJira(c)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.before = func(string) { cancel() }
+	r := &Refresher{Clock: c, Logger: rfQuiet, Concurrency: 1}
+	for _, name := range []string{"a", "b", "c"} {
+		require.NoError(t, r.AddSite(name, f))
+	}
+	f.failNext("list", context.Canceled)
+	require.ErrorIs(t, r.Run(ctx), context.Canceled)
+	require.Equal(t, 1, f.count("list"), "lists before the cancellation")
+
+	f.before = nil
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	stop := &rfStopClock{rfClock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
+	r.Clock = stop // no Run in flight: safe to change here, in a test
+	require.ErrorIs(t, r.Run(ctx2), context.Canceled)
+	assert.Equal(t, 4, f.count("list"), "each site listed once more by the second Run")
+	assert.Zero(t, r.Stats().Failures, "a shutdown is not a failure")
+}
