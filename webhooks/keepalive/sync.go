@@ -114,7 +114,9 @@ func (r *Refresher) list(ctx context.Context, s *site) ([]webhooks.Webhook, erro
 			return nil, err
 		}
 		if all == nil {
-			all = page // the pager's own slice: most sites list in one page
+			// Most sites list in one page: no copy. The capacity is cut
+			// so that a second page never writes into the client's array.
+			all = page[:len(page):len(page)]
 		} else {
 			all = append(all, page...)
 		}
@@ -326,8 +328,17 @@ func keptOf(h webhooks.Webhook) kept { return kept{h.ID, h.ExpirationDate} }
 
 func byID(a, b webhooks.Webhook) int { return cmp.Compare(a.ID, b.ID) }
 
-// makePlan compares the webhooks Jira listed with s's declarations; it
-// sorts hooks by ID. It learns how Jira spells the declarations it
+// idsAscending tells whether hooks are in ascending ID order, each once.
+func idsAscending(hooks []webhooks.Webhook) bool {
+	for j := 1; j < len(hooks); j++ {
+		if hooks[j].ID <= hooks[j-1].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// makePlan compares the webhooks Jira listed with s's declarations. It learns how Jira spells the declarations it
 // registered (Jira may rewrite a JQL filter), so that their webhooks are not
 // taken for missing.
 //
@@ -338,8 +349,13 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 	// Offset pages shift when webhooks come and go between two pages, so
 	// a webhook may be listed twice: it must not pass for its own
 	// duplicate.
-	slices.SortStableFunc(hooks, byID)
-	hooks = slices.CompactFunc(hooks, func(a, b webhooks.Webhook) bool { return a.ID == b.ID })
+	// Jira lists in ID order; hooks belongs to the client, and is copied
+	// before it is sorted.
+	if !idsAscending(hooks) {
+		hooks = slices.Clone(hooks)
+		slices.SortStableFunc(hooks, byID)
+		hooks = slices.CompactFunc(hooks, func(a, b webhooks.Webhook) bool { return a.ID == b.ID })
+	}
 	var p plan
 	if s.decls == nil { // refresh-only
 		p.keep = make([]kept, len(hooks))
