@@ -2,12 +2,14 @@ package keepalive
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
@@ -144,4 +146,36 @@ func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
 	require.ErrorIs(t, r.Run(ctx2), context.Canceled)
 	assert.Equal(t, 4, f.count("list"), "each site listed once more by the second Run")
 	assert.Zero(t, r.Stats().Failures, "a shutdown is not a failure")
+}
+
+// sharedList lists the very slice it keeps, out of ID order, over two
+// pages, as a careless client might.
+type sharedList struct {
+	*rfJira
+	hooks []webhooks.Webhook
+}
+
+func (l *sharedList) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webhook] {
+	return pagination.NewOffset(0, 1, func(_ context.Context, at int64, _ int) (pagination.OffsetPage[webhooks.Webhook], error) {
+		last := int(at)+1 >= len(l.hooks)
+		return pagination.OffsetPage[webhooks.Webhook]{Values: l.hooks[at : at+1], IsLast: &last}, nil
+	})
+}
+
+func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
+	c := newRFClock()
+	exp := c.Now().Add(20 * rfDay)
+	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
+	hooks := []webhooks.Webhook{
+		{ID: 30, URL: b.URL, Events: b.Details.Events, JQLFilter: b.Details.JQLFilter, ExpirationDate: exp},
+		{ID: 20, URL: a.URL, Events: a.Details.Events, JQLFilter: a.Details.JQLFilter, ExpirationDate: exp},
+	}
+	orig := slices.Clone(hooks)
+	l := &sharedList{rfJira: newRFJira(c), hooks: hooks}
+	r, _ := newRFRefresher(c)
+	require.NoError(t, r.AddSite("s", l, a, b))
+	require.NoError(t, r.Sync(context.Background()))
+	assert.Equal(t, orig, l.hooks, "the client's slice after a sync")
+	assert.Equal(t, 2, r.Stats().Sites[0].Webhooks)
+	assert.Zero(t, l.count("register"), "both declarations were listed")
 }
