@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -148,34 +149,40 @@ func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
 	assert.Zero(t, r.Stats().Failures, "a shutdown is not a failure")
 }
 
-// sharedList lists the very slice it keeps, out of ID order, over two
-// pages, as a careless client might.
+// sharedList lists the very slice it keeps, out of ID order, perPage
+// webhooks a page, as a careless client might.
 type sharedList struct {
 	*rfJira
-	hooks []webhooks.Webhook
+	hooks   []webhooks.Webhook
+	perPage int
 }
 
 func (l *sharedList) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webhook] {
-	return pagination.NewOffset(0, 1, func(_ context.Context, at int64, _ int) (pagination.OffsetPage[webhooks.Webhook], error) {
-		last := int(at)+1 >= len(l.hooks)
-		return pagination.OffsetPage[webhooks.Webhook]{Values: l.hooks[at : at+1], IsLast: &last}, nil
+	return pagination.NewOffset(0, l.perPage, func(_ context.Context, at int64, n int) (pagination.OffsetPage[webhooks.Webhook], error) {
+		end := min(int(at)+n, len(l.hooks))
+		last := end == len(l.hooks)
+		return pagination.OffsetPage[webhooks.Webhook]{Values: l.hooks[at:end], IsLast: &last}, nil
 	})
 }
 
 func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
-	c := newRFClock()
-	exp := c.Now().Add(20 * rfDay)
-	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
-	hooks := []webhooks.Webhook{
-		{ID: 30, URL: b.URL, Events: b.Details.Events, JQLFilter: b.Details.JQLFilter, ExpirationDate: exp},
-		{ID: 20, URL: a.URL, Events: a.Details.Events, JQLFilter: a.Details.JQLFilter, ExpirationDate: exp},
+	for _, perPage := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d a page", perPage), func(t *testing.T) {
+			c := newRFClock()
+			exp := c.Now().Add(20 * rfDay)
+			a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
+			hooks := []webhooks.Webhook{
+				{ID: 30, URL: b.URL, Events: b.Details.Events, JQLFilter: b.Details.JQLFilter, ExpirationDate: exp},
+				{ID: 20, URL: a.URL, Events: a.Details.Events, JQLFilter: a.Details.JQLFilter, ExpirationDate: exp},
+			}
+			orig := slices.Clone(hooks)
+			l := &sharedList{rfJira: newRFJira(c), hooks: hooks, perPage: perPage}
+			r, _ := newRFRefresher(c)
+			require.NoError(t, r.AddSite("s", l, a, b))
+			require.NoError(t, r.Sync(context.Background()))
+			assert.Equal(t, orig, l.hooks, "the client's slice after a sync")
+			assert.Equal(t, 2, r.Stats().Sites[0].Webhooks)
+			assert.Zero(t, l.count("register"), "both declarations were listed")
+		})
 	}
-	orig := slices.Clone(hooks)
-	l := &sharedList{rfJira: newRFJira(c), hooks: hooks}
-	r, _ := newRFRefresher(c)
-	require.NoError(t, r.AddSite("s", l, a, b))
-	require.NoError(t, r.Sync(context.Background()))
-	assert.Equal(t, orig, l.hooks, "the client's slice after a sync")
-	assert.Equal(t, 2, r.Stats().Sites[0].Webhooks)
-	assert.Zero(t, l.count("register"), "both declarations were listed")
 }
