@@ -136,16 +136,17 @@ type Refresher struct {
 	// call Stats.
 	OnEvent func(Event)
 
-	mu      sync.Mutex
-	sites   map[string]*site
-	order   []*site            // sites in the order they were added
-	due     schedule           // min-heap of the sites not being synced by Run
-	seq     uint64             // the next site's place in order
-	wake    context.CancelFunc // ends Run's current sleep; nil when not sleeping
-	wakeAt  time.Time          // when Run's current sleep ends, by the clock
-	running atomic.Bool
-	eventMu sync.Mutex
-	counts  counters
+	mu       sync.Mutex
+	sites    map[string]*site
+	declSets map[string]*declSet // by the declarations' match keys
+	order    []*site             // sites in the order they were added
+	due      schedule            // min-heap of the sites not being synced by Run
+	seq      uint64              // the next site's place in order
+	wake     context.CancelFunc  // ends Run's current sleep; nil when not sleeping
+	wakeAt   time.Time           // when Run's current sleep ends, by the clock
+	running  atomic.Bool
+	eventMu  sync.Mutex
+	counts   counters
 }
 
 // counters are the Refresher's totals; see Stats.
@@ -181,6 +182,7 @@ func (r *Refresher) AddSite(name string, c Client, want ...Declaration) error {
 		return fmt.Errorf("keepalive: AddSite %q: site already added", name)
 	}
 	r.sites[name] = s
+	r.shareDeclsLocked(s)
 	s.seq = r.seq
 	r.seq++
 	r.order = append(r.order, s)
@@ -199,6 +201,7 @@ func (r *Refresher) RemoveSite(name string) bool {
 		return false
 	}
 	delete(r.sites, name)
+	r.unshareDeclsLocked(s)
 	s.removed = true
 	r.due.drop(s)
 	for i, o := range r.order {
@@ -226,14 +229,22 @@ func (r *Refresher) Run(ctx context.Context) error {
 	}
 	defer r.running.Store(false)
 	clock := r.clock()
+	// sleepCtx ends a sleep early when cancelled (a wake). It serves until
+	// a wake cancels it, not one context per sleep: most sleeps end on
+	// time.
+	var sleepCtx context.Context
+	cancel := context.CancelFunc(func() {})
+	defer func() { cancel() }()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		sleepCtx, cancel := context.WithCancel(ctx)
+		if sleepCtx == nil || sleepCtx.Err() != nil {
+			cancel()
+			sleepCtx, cancel = context.WithCancel(ctx)
+		}
 		due, wait := r.takeDue(clock.Now(), cancel)
 		if len(due) > 0 {
-			cancel()
 			_ = r.syncSites(ctx, due)
 			continue
 		}
@@ -241,7 +252,6 @@ func (r *Refresher) Run(ctx context.Context) error {
 		r.mu.Lock()
 		r.wake = nil
 		r.mu.Unlock()
-		cancel()
 	}
 }
 
@@ -301,6 +311,11 @@ func (r *Refresher) wakeLocked(t time.Time) {
 // them, and returns their errors joined. Each site is scheduled again
 // afterwards, synced or not.
 func (r *Refresher) syncSites(ctx context.Context, sites []*site) error {
+	if len(sites) == 1 && ctx.Err() == nil {
+		// Most often Run wakes for one site: sync it here, with no
+		// goroutine, semaphore or error slice to make.
+		return errors.Join(r.syncSite(ctx, sites[0]))
+	}
 	n := r.Concurrency
 	if n <= 0 {
 		n = DefaultConcurrency

@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"container/heap"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -174,14 +173,15 @@ func earliestOf(a, b time.Time) time.Time {
 	return a
 }
 
-// schedule is when each site is due: a min-heap (container/heap) of slots
-// by due time, ties in the order the sites were added. A slot holds what
-// the heap compares, so sifting does not touch the sites. Rescheduling a
-// site pushes a new slot and leaves the old one stale (its gen is no longer
-// the site's), to be dropped when it reaches the top, or by a compaction
-// once stale slots outnumber live ones.
+// schedule is when each site is due: a 4-ary min-heap of slots by due
+// time, ties in the order the sites were added. A slot holds what the heap
+// compares, so sifting does not touch the sites, and four children share two
+// cache lines, so a sift at 100,000 sites reads 9 levels, not 17.
+// Rescheduling a site pushes a new slot and leaves the old one stale (its gen
+// is no longer the site's), to be dropped when it reaches the top, or by a
+// compaction once stale slots outnumber live ones.
 type schedule struct {
-	slots slots
+	slots []slot
 	stale int
 }
 
@@ -193,6 +193,17 @@ type slot struct {
 	s   *site
 }
 
+// before tells whether a is due before b.
+func (a *slot) before(b *slot) bool {
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.seq < b.seq
+}
+
+// arity is the number of children of a slot in the heap.
+const arity = 4
+
 // put schedules s at t, replacing its slot if it has one. The caller
 // holds Refresher.mu, as for every method of schedule.
 func (q *schedule) put(s *site, t time.Time) {
@@ -201,7 +212,8 @@ func (q *schedule) put(s *site, t time.Time) {
 	}
 	s.gen++
 	s.queued = true
-	heap.Push(&q.slots, slot{at: unixNano(t), seq: s.seq, gen: s.gen, s: s})
+	q.slots = append(q.slots, slot{at: unixNano(t), seq: s.seq, gen: s.gen, s: s})
+	q.up(len(q.slots) - 1)
 	q.compact()
 }
 
@@ -218,10 +230,10 @@ func (q *schedule) drop(s *site) {
 // first returns the site due first, or nil.
 func (q *schedule) first() *site {
 	for len(q.slots) > 0 {
-		if top := q.slots[0]; top.gen == top.s.gen {
+		if top := &q.slots[0]; top.gen == top.s.gen {
 			return top.s
 		}
-		heap.Pop(&q.slots)
+		q.pop()
 		q.stale--
 	}
 	return nil
@@ -231,11 +243,61 @@ func (q *schedule) first() *site {
 func (q *schedule) takeDue(now time.Time) []*site {
 	var due []*site
 	for s := q.first(); s != nil && q.slots[0].at <= unixNano(now); s = q.first() {
-		heap.Pop(&q.slots)
+		q.pop()
 		s.queued = false
 		due = append(due, s)
 	}
 	return due
+}
+
+// pop removes the top slot.
+func (q *schedule) pop() {
+	last := len(q.slots) - 1
+	q.slots[0] = q.slots[last]
+	q.slots[last] = slot{}
+	q.slots = q.slots[:last]
+	if last > 0 {
+		q.down(0)
+	}
+}
+
+// up moves the slot at i up to its place.
+func (q *schedule) up(i int) {
+	h := q.slots
+	x := h[i]
+	for i > 0 {
+		parent := (i - 1) / arity
+		if !x.before(&h[parent]) {
+			break
+		}
+		h[i] = h[parent]
+		i = parent
+	}
+	h[i] = x
+}
+
+// down moves the slot at i down to its place.
+func (q *schedule) down(i int) {
+	h := q.slots
+	x := h[i]
+	for {
+		c := arity*i + 1
+		if c >= len(h) {
+			break
+		}
+		least := c
+		for k := c + 1; k < min(c+arity, len(h)); k++ {
+			if h[k].before(&h[least]) {
+				least = k
+			}
+		}
+		if !h[least].before(&x) {
+			break
+		}
+		h[i] = h[least]
+		i = least
+	}
+	h[i] = x
 }
 
 // compact drops the stale slots once they outnumber the live ones.
@@ -251,7 +313,11 @@ func (q *schedule) compact() {
 	}
 	clear(q.slots[len(live):])
 	q.slots, q.stale = live, 0
-	heap.Init(&q.slots)
+	if n := len(live); n > 1 {
+		for i := (n - 2) / arity; i >= 0; i-- { // the last parent first
+			q.down(i)
+		}
+	}
 }
 
 // unixNano is t in Unix nanoseconds; the zero time (due now) is the least.
@@ -260,28 +326,4 @@ func unixNano(t time.Time) int64 {
 		return math.MinInt64
 	}
 	return t.UnixNano()
-}
-
-// slots implements heap.Interface.
-type slots []slot
-
-func (h slots) Len() int { return len(h) }
-
-func (h slots) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h slots) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-
-func (h *slots) Push(x any) { *h = append(*h, x.(slot)) }
-
-func (h *slots) Pop() any {
-	old := *h
-	sl := old[len(old)-1]
-	old[len(old)-1] = slot{}
-	*h = old[:len(old)-1]
-	return sl
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,8 +28,9 @@ const (
 type site struct {
 	name  string
 	api   Client
-	decls []Declaration // deduplicated; nil for a refresh-only site
-	keys  []string      // keys[i] is the match key of decls[i]
+	decls []Declaration // deduplicated; nil for a refresh-only site; shared, read-only
+	keys  []string      // keys[i] is the match key of decls[i]; shared, read-only
+	set   *declSet      // where decls and keys come from; nil for a refresh-only site
 
 	busy sync.Mutex // held during a sync
 
@@ -65,6 +67,7 @@ type siteMemory struct {
 	pending map[int64]int   // ID registered, not listed since -> declaration
 	learned map[string]int  // Jira's spelling of a declaration -> declaration
 	known   []knownHook     // what each webhook listed at the last sync matched, by ID
+	spare   []knownHook     // the array of known before the last sync, to reuse
 }
 
 // knownHook is a webhook listed before: the declaration it matched, or -1.
@@ -98,6 +101,51 @@ func newSite(name string, c Client, want []Declaration) (*site, error) {
 	}
 	s.mem.had = make([]int64, len(s.decls))
 	return s, nil
+}
+
+// declSet is the declarations of the sites that declared the same
+// webhooks, in the same order: an app most often declares the same on every
+// site, and its sites then share one copy (read-only) instead of holding a
+// thousand bytes of strings each.
+type declSet struct {
+	id    string // the key in Refresher.declSets
+	decls []Declaration
+	keys  []string
+	sites int // how many sites share it
+}
+
+// shareDeclsLocked makes s use the declSet of its declarations, made if
+// none exists. The caller holds r.mu.
+func (r *Refresher) shareDeclsLocked(s *site) {
+	if s.decls == nil {
+		return
+	}
+	var b []byte
+	for _, k := range s.keys {
+		b = strconv.AppendInt(b, int64(len(k)), 10)
+		b = append(b, ':')
+		b = append(b, k...)
+	}
+	set, ok := r.declSets[string(b)]
+	if !ok {
+		if r.declSets == nil {
+			r.declSets = map[string]*declSet{}
+		}
+		set = &declSet{id: string(b), decls: s.decls, keys: s.keys}
+		r.declSets[set.id] = set
+	}
+	set.sites++
+	s.decls, s.keys, s.set = set.decls, set.keys, set
+}
+
+// unshareDeclsLocked lets go of s's declSet, forgotten once no site uses
+// it. The caller holds r.mu.
+func (r *Refresher) unshareDeclsLocked(s *site) {
+	if set := s.set; set != nil {
+		if set.sites--; set.sites == 0 {
+			delete(r.declSets, set.id)
+		}
+	}
 }
 
 // list returns every webhook of the app on s, and counts the pages.
@@ -391,7 +439,9 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 		return -1
 	}
 
-	known := make([]knownHook, len(hooks))
+	// known is built in the array of the sync before last, which no one
+	// reads any more: a sync in the steady state allocates no memory for it.
+	known := slices.Grow(mem.spare[:0], len(hooks))[:len(hooks)]
 	first := make([]int, len(s.decls)) // index in hooks + 1 of each declaration's lowest ID
 	old := mem.known                   // sorted by ID, as hooks are
 	for j, h := range hooks {
@@ -413,8 +463,10 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 			p.dups = append(p.dups, h.ID)
 		}
 	}
-	mem.known = known
+	mem.known, mem.spare = known, mem.known
 	clear(mem.pending)
+	p.keep = make([]kept, 0, len(s.decls))
+	p.keepDecl = make([]int, 0, len(s.decls))
 	for i, j := range first {
 		if j == 0 {
 			p.missing = append(p.missing, i)
