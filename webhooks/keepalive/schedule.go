@@ -230,7 +230,8 @@ func (q *schedule) drop(s *site) {
 // first returns the site due first, or nil.
 func (q *schedule) first() *site {
 	for len(q.slots) > 0 {
-		if top := &q.slots[0]; top.gen == top.s.gen {
+		// With no stale slot, the top is live: no need to read its site.
+		if top := &q.slots[0]; q.stale == 0 || top.gen == top.s.gen {
 			return top.s
 		}
 		q.pop()

@@ -1,8 +1,10 @@
 package keepalive
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -185,4 +187,59 @@ func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
 			assert.Zero(t, l.count("register"), "both declarations were listed")
 		})
 	}
+}
+
+// The 4-ary heap against a sort: random due times with ties, reschedules
+// and drops, taken off in (due time, order added) order, each live site
+// once.
+func TestScheduleMatchesASort(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(13, 1))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var q schedule
+	sites := make([]*site, 1000)
+	want := map[*site]time.Time{}
+	for i := range sites {
+		sites[i] = &site{seq: uint64(i)}
+	}
+	for range 5000 {
+		s := sites[rnd.IntN(len(sites))]
+		if rnd.IntN(5) == 0 {
+			q.drop(s)
+			delete(want, s)
+			continue
+		}
+		at := t0.Add(time.Duration(rnd.IntN(300)) * time.Minute)
+		q.put(s, at)
+		want[s] = at
+	}
+	got := q.takeDue(t0.Add(300 * time.Minute))
+	require.Len(t, got, len(want), "each live site once")
+	assert.True(t, slices.IsSortedFunc(got, func(a, b *site) int {
+		return cmp.Or(want[a].Compare(want[b]), cmp.Compare(a.seq, b.seq))
+	}), "sites in due order, ties in the order added")
+	assert.Nil(t, q.first())
+}
+
+func TestSitesShareTheirDeclarations(t *testing.T) {
+	c := newRFClock()
+	r, _ := newRFRefresher(c)
+	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
+	require.NoError(t, r.AddSite("one", newRFJira(c), a, b))
+	require.NoError(t, r.AddSite("two", newRFJira(c), a, b, a))
+	require.NoError(t, r.AddSite("three", newRFJira(c), b, a))
+	require.NoError(t, r.AddSite("refresh-only", newRFJira(c)))
+	one, two, three := r.sites["one"], r.sites["two"], r.sites["three"]
+	assert.Same(t, one.set, two.set, "the same declarations, one repeated")
+	assert.Same(t, &one.decls[0], &two.decls[0])
+	assert.NotSame(t, one.set, three.set, "the same declarations in another order")
+	assert.Nil(t, r.sites["refresh-only"].set)
+	assert.Len(t, r.declSets, 2)
+
+	require.True(t, r.RemoveSite("one"))
+	assert.Len(t, r.declSets, 2, "two still uses the set")
+	require.True(t, r.RemoveSite("two"))
+	require.True(t, r.RemoveSite("refresh-only"))
+	assert.Len(t, r.declSets, 1, "a set no site uses is let go")
+	require.NoError(t, r.AddSite("one", newRFJira(c), a, b))
+	assert.Len(t, r.declSets, 2)
 }

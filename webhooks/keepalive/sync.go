@@ -187,6 +187,7 @@ func (r *Refresher) sync(ctx context.Context, s *site) error {
 	now := clock.Now()
 	mem := &s.mem
 	p := makePlan(s, hooks)
+	defer p.release()
 
 	// Declarations present at the previous sync and gone now were lost:
 	// deleted by someone, or expired.
@@ -359,11 +360,23 @@ func refusal(err error) (reasons []string, ok bool) {
 }
 
 // plan is what a sync found: the webhooks to keep alive, and what to fix.
+// Plans come from a pool and go back at the end of the sync (release), so
+// that a sync in the steady state allocates none; nothing in a plan may
+// outlive the sync, except dups, which events carry and is never reused.
 type plan struct {
 	keep     []kept  // webhooks to keep alive
 	keepDecl []int   // declared sites: keepDecl[j] is keep[j]'s declaration
-	dups     []int64 // duplicates of a declaration, to delete
+	dups     []int64 // duplicates of a declaration, to delete; not pooled
 	missing  []int   // declarations with no webhook
+	first    []int   // makePlan's scratch
+}
+
+var plans = sync.Pool{New: func() any { return new(plan) }}
+
+// release empties p and puts it back in the pool.
+func (p *plan) release() {
+	*p = plan{keep: p.keep[:0], keepDecl: p.keepDecl[:0], missing: p.missing[:0], first: p.first[:0]}
+	plans.Put(p)
 }
 
 // kept is what a sync needs of a webhook it keeps alive.
@@ -393,7 +406,7 @@ func idsAscending(hooks []webhooks.Webhook) bool {
 // A webhook cannot be changed once registered, so what it matches is
 // remembered by ID from one sync to the next (mem.known): a sync in the
 // steady state works out no match keys.
-func makePlan(s *site, hooks []webhooks.Webhook) plan {
+func makePlan(s *site, hooks []webhooks.Webhook) *plan {
 	// Offset pages shift when webhooks come and go between two pages, so
 	// a webhook may be listed twice: it must not pass for its own
 	// duplicate.
@@ -404,11 +417,10 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 		slices.SortStableFunc(hooks, byID)
 		hooks = slices.CompactFunc(hooks, func(a, b webhooks.Webhook) bool { return a.ID == b.ID })
 	}
-	var p plan
+	p := plans.Get().(*plan)
 	if s.decls == nil { // refresh-only
-		p.keep = make([]kept, len(hooks))
-		for j, h := range hooks {
-			p.keep[j] = keptOf(h)
+		for _, h := range hooks {
+			p.keep = append(p.keep, keptOf(h))
 		}
 		return p
 	}
@@ -442,8 +454,10 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 	// known is built in the array of the sync before last, which no one
 	// reads any more: a sync in the steady state allocates no memory for it.
 	known := slices.Grow(mem.spare[:0], len(hooks))[:len(hooks)]
-	first := make([]int, len(s.decls)) // index in hooks + 1 of each declaration's lowest ID
-	old := mem.known                   // sorted by ID, as hooks are
+	p.first = slices.Grow(p.first, len(s.decls))[:len(s.decls)]
+	first := p.first // index in hooks + 1 of each declaration's lowest ID
+	clear(first)
+	old := mem.known // sorted by ID, as hooks are
 	for j, h := range hooks {
 		for len(old) > 0 && old[0].id < h.ID {
 			old = old[1:]
@@ -465,8 +479,6 @@ func makePlan(s *site, hooks []webhooks.Webhook) plan {
 	}
 	mem.known, mem.spare = known, mem.known
 	clear(mem.pending)
-	p.keep = make([]kept, 0, len(s.decls))
-	p.keepDecl = make([]int, 0, len(s.decls))
 	for i, j := range first {
 		if j == 0 {
 			p.missing = append(p.missing, i)
