@@ -88,9 +88,9 @@ var lenient = jsonv2.JoinUnmarshalers(
 	jsonv2.UnmarshalFromFunc(decodePtr[Project]),
 	jsonv2.UnmarshalFromFunc(decodePtr[Filter]),
 	jsonv2.UnmarshalFromFunc(decodePtr[Property]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[string]),
+	jsonv2.UnmarshalFromFunc(decodeStrings[string]),
+	jsonv2.UnmarshalFromFunc(decodeStrings[EventName]),
 	jsonv2.UnmarshalFromFunc(decodeSlice[int64]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[EventName]),
 	jsonv2.UnmarshalFromFunc(decodeSlice[Component]),
 	jsonv2.UnmarshalFromFunc(decodeSlice[Version]),
 	jsonv2.UnmarshalFromFunc(decodeSlice[ChangeItem]),
@@ -125,26 +125,55 @@ func decodePtr[T any](d *jsontext.Decoder, v **T) error {
 // go-json-experiment/json and SkipFunc in Go 1.26's encoding/json/v2, which
 // the module becomes under GOEXPERIMENT=jsonv2. Hence these two loops.)
 func decodeSlice[T any](d *jsontext.Decoder, v *[]T) error {
-	*v = nil
-	if ok, err := expect(d, '[', 0); !ok {
-		return err
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
 	out := []T{}
-	for d.PeekKind() != ']' {
+	ok, err := eachElement(d, func() error {
 		var e T
-		if err := jsonv2.UnmarshalDecode(d, &e); err != nil {
-			return err
-		}
+		err := jsonv2.UnmarshalDecode(d, &e)
 		out = append(out, e)
+		return err
+	})
+	*v = nil
+	if ok {
+		*v = out
+	}
+	return err
+}
+
+// decodeStrings decodes a JSON array of strings into *v; elements that are
+// not strings are left out. Other kinds are handled as in decodeSlice.
+func decodeStrings[S ~string](d *jsontext.Decoder, v *[]S) error {
+	out := []S{}
+	ok, err := eachElement(d, func() error {
+		if d.PeekKind() != '"' {
+			return d.SkipValue()
+		}
+		tok, err := d.ReadToken()
+		out = append(out, S(tok.String()))
+		return err
+	})
+	*v = nil
+	if ok {
+		*v = out
+	}
+	return err
+}
+
+// eachElement calls elem to read each element of the JSON array at d, and
+// reports whether there was an array (see expect).
+func eachElement(d *jsontext.Decoder, elem func() error) (bool, error) {
+	if ok, err := expect(d, '[', 0); !ok {
+		return false, err
 	}
 	if _, err := d.ReadToken(); err != nil {
-		return err
+		return false, err
 	}
-	*v = out
-	return nil
+	for d.PeekKind() != ']' {
+		if err := elem(); err != nil {
+			return false, err
+		}
+	}
+	_, err := d.ReadToken()
+	return err == nil, err
 }
 
 // decodeMap decodes a JSON object into *v, each value from its Go type, the
@@ -195,7 +224,7 @@ const partDepth = 1
 
 // expect reports whether the next value is of kind want ('{' or '['), to be
 // decoded. If not, it reads the value: null is fine, and so is another kind
-// below strictDepth, while at or above it is an error.
+// below strictDepth, while at or above it is an error (-1: never).
 func expect(d *jsontext.Decoder, want jsontext.Kind, strictDepth int) (bool, error) {
 	switch k := d.PeekKind(); {
 	case k == want:
