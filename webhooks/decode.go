@@ -90,12 +90,12 @@ var lenient = jsonv2.JoinUnmarshalers(
 	jsonv2.UnmarshalFromFunc(decodePtr[Property]),
 	jsonv2.UnmarshalFromFunc(decodeStrings[string]),
 	jsonv2.UnmarshalFromFunc(decodeStrings[EventName]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[int64]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[Component]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[Version]),
-	jsonv2.UnmarshalFromFunc(decodeSlice[ChangeItem]),
-	jsonv2.UnmarshalFromFunc(decodeMap[string]),
-	jsonv2.UnmarshalFromFunc(decodeMap[json.RawMessage]),
+	jsonv2.UnmarshalFromFunc(sliceOf(readInt)),
+	jsonv2.UnmarshalFromFunc(sliceOf(readObject[Component])),
+	jsonv2.UnmarshalFromFunc(sliceOf(readObject[Version])),
+	jsonv2.UnmarshalFromFunc(sliceOf(readObject[ChangeItem])),
+	jsonv2.UnmarshalFromFunc(mapOf(readString)),
+	jsonv2.UnmarshalFromFunc(mapOf(readRaw)),
 )
 
 // errNotObject is what a part of an event that is not a JSON object fails
@@ -104,43 +104,60 @@ var errNotObject = errors.New("not a JSON object")
 
 var errNotArray = errors.New("not a JSON array")
 
-// decodePtr decodes a JSON object into **v, allocating *v. null, and
+// decodePtr decodes a JSON object into **v, allocating *v, with the
+// method of *T (calling it directly saves the decoder a look-up). null, and
 // another kind of value below the event's parts, leave *v nil: a part of an
 // event that is not an object fails with errNotObject.
-func decodePtr[T any](d *jsontext.Decoder, v **T) error {
+func decodePtr[T any, P interface {
+	*T
+	jsonv2.UnmarshalerFrom
+}](d *jsontext.Decoder, v **T) error {
 	*v = nil
 	if ok, err := expect(d, '{', partDepth); !ok {
 		return err
 	}
-	*v = new(T)
-	return jsonv2.UnmarshalDecode(d, *v)
+	p := P(new(T))
+	*v = p
+	return p.UnmarshalJSONFrom(d)
 }
 
-// decodeSlice decodes a JSON array into *v, each element from its Go type.
-// null gives nil; another kind of value is skipped, leaving *v nil, unless
-// it is the whole input.
+// sliceOf returns a decoder of a JSON array into *v, each element read by
+// read. null gives nil; another kind of value is skipped, leaving *v nil,
+// unless it is the whole input.
 //
 // (The functions of decodeOptions cannot hand a value back to the default
 // decoding: the sentinel for that is errors.ErrUnsupported in
 // go-json-experiment/json and SkipFunc in Go 1.26's encoding/json/v2, which
-// the module becomes under GOEXPERIMENT=jsonv2. Hence these two loops.)
-func decodeSlice[T any](d *jsontext.Decoder, v *[]T) error {
-	out := []T{}
-	ok, err := eachElement(d, func() error {
-		var e T
-		err := jsonv2.UnmarshalDecode(d, &e)
-		out = append(out, e)
+// the module becomes under GOEXPERIMENT=jsonv2. Hence these loops, which
+// also save the decoder a look-up per element.)
+func sliceOf[T any](read func(*jsontext.Decoder) (T, error)) func(*jsontext.Decoder, *[]T) error {
+	return func(d *jsontext.Decoder, v *[]T) error {
+		out := []T{}
+		ok, err := eachElement(d, func() error {
+			e, err := read(d)
+			out = append(out, e)
+			return err
+		})
+		*v = nil
+		if ok {
+			*v = out
+		}
 		return err
-	})
-	*v = nil
-	if ok {
-		*v = out
 	}
-	return err
+}
+
+// readObject reads a T with its UnmarshalJSONFrom method.
+func readObject[T any, P interface {
+	*T
+	jsonv2.UnmarshalerFrom
+}](d *jsontext.Decoder) (T, error) {
+	var v T
+	err := P(&v).UnmarshalJSONFrom(d)
+	return v, err
 }
 
 // decodeStrings decodes a JSON array of strings into *v; elements that are
-// not strings are left out. Other kinds are handled as in decodeSlice.
+// not strings are left out. Other kinds are handled as in sliceOf.
 func decodeStrings[S ~string](d *jsontext.Decoder, v *[]S) error {
 	out := []S{}
 	ok, err := eachElement(d, func() error {
@@ -176,34 +193,36 @@ func eachElement(d *jsontext.Decoder, elem func() error) (bool, error) {
 	return err == nil, err
 }
 
-// decodeMap decodes a JSON object into *v, each value from its Go type, the
-// last duplicate winning; other kinds are handled as in decodeSlice.
-func decodeMap[T any](d *jsontext.Decoder, v *map[string]T) error {
-	*v = nil
-	if ok, err := expect(d, '{', 0); !ok {
-		return err
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
-	out := make(map[string]T)
-	for d.PeekKind() != '}' {
-		tok, err := d.ReadToken()
-		if err != nil {
+// mapOf returns a decoder of a JSON object into *v, each value read by
+// read, the last duplicate winning; other kinds are handled as in sliceOf.
+func mapOf[T any](read func(*jsontext.Decoder) (T, error)) func(*jsontext.Decoder, *map[string]T) error {
+	return func(d *jsontext.Decoder, v *map[string]T) error {
+		*v = nil
+		if ok, err := expect(d, '{', 0); !ok {
 			return err
 		}
-		name := tok.String() // a token is only valid until the next read
-		var e T
-		if err := jsonv2.UnmarshalDecode(d, &e); err != nil {
+		if _, err := d.ReadToken(); err != nil {
 			return err
 		}
-		out[name] = e
+		out := make(map[string]T)
+		for d.PeekKind() != '}' {
+			tok, err := d.ReadToken()
+			if err != nil {
+				return err
+			}
+			name := tok.String() // a token is only valid until the next read
+			e, err := read(d)
+			if err != nil {
+				return err
+			}
+			out[name] = e
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return err
+		}
+		*v = out
+		return nil
 	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
-	*v = out
-	return nil
 }
 
 // decodeObject decodes the object at d into v (a pointer to a method-less
