@@ -70,14 +70,17 @@ type IssueFields struct {
 	span [2]int64
 }
 
-// Why the fields stay raw instead of in an inline map of unknown members
-// (`json:",unknown"`): an issue has dozens of custom fields, and decoding
-// them into a map[string]jsontext.Value on every event made BoardReceive's
+// Why the fields stay raw instead of in an inline map of unknown members:
+// an issue has dozens of custom fields, and decoding them into a
+// map[string]jsontext.Value on every event made BenchmarkReceive's
 // jirahooks 0.76x of decoding into map[string]any on a 16 KB
-// jira:issue_updated (0.24x on 82 KB), against 0.39x (0.16x) when the
-// typed fields are decoded from their tags in the same single pass and the
-// fields object is kept as offsets into the body, custom fields being found
-// on demand with a jsontext.Decoder (issue 14's measurements).
+// jira:issue_updated (0.24x on 82 KB; issue 14's spike), against 0.36x
+// (0.18x) with the typed fields decoded from their tags in the same single
+// pass and the fields object kept as a slice of the body, custom fields
+// being found on demand with a jsontext.Decoder. (The option's name also
+// differs: ",embed" in go-json-experiment/json v1.27, ",inline" or
+// ",unknown" in Go 1.26's encoding/json/v2, which the module becomes under
+// GOEXPERIMENT=jsonv2.)
 
 // UnmarshalJSON implements json.Unmarshaler. It keeps a copy of b.
 func (f *IssueFields) UnmarshalJSON(b []byte) error { return unmarshalCopy(b, f) }
