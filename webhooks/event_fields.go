@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -68,6 +69,7 @@ type IssueFields struct {
 	// span is where it lies in the input until bind sets raw.
 	raw  []byte
 	span [2]int64
+	idx  *fieldIndex // the members of raw, listed on first use
 }
 
 // Why the fields stay raw instead of in an inline map of unknown members:
@@ -143,6 +145,7 @@ func (f *IssueFields) bindRaw(in []byte) {
 		raw := in[f.span[0]:f.span[1]:f.span[1]]
 		f.raw = raw[bytes.IndexByte(raw, '{'):]
 		f.span = [2]int64{}
+		f.idx = new(fieldIndex)
 	}
 }
 
@@ -170,45 +173,79 @@ func (is *Issue) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	return decodeObject(d, (*issueJSON)(is))
 }
 
-// members calls yield with each member of the fields object in order,
-// until yield returns false.
-func (f *IssueFields) members(yield func(name string, v json.RawMessage) bool) {
-	if len(f.raw) == 0 {
-		return
+// fieldIndex lists the members of a fields object, built on first use.
+// Copies of an IssueFields share it, as they share the object.
+type fieldIndex struct {
+	once    sync.Once
+	entries []fieldEntry
+}
+
+// fieldEntry is one member: its name and where its value lies in raw.
+type fieldEntry struct {
+	name   string
+	v0, v1 int64
+}
+
+// index returns the members of the fields object, in order.
+func (f *IssueFields) index() []fieldEntry {
+	if f.idx == nil {
+		return indexFields(f.raw)
 	}
-	d := jsontext.NewDecoder(bytes.NewReader(f.raw), decodeOptions)
+	f.idx.once.Do(func() { f.idx.entries = indexFields(f.raw) })
+	return f.idx.entries
+}
+
+// indexFields lists the members of the JSON object raw with a
+// jsontext.Decoder, which reads raw in place (it is a bytes.Buffer); the
+// names share one string.
+func indexFields(raw []byte) []fieldEntry {
+	if len(raw) == 0 {
+		return nil
+	}
+	d := jsontext.NewDecoder(bytes.NewBuffer(raw), decodeOptions)
 	if _, err := d.ReadToken(); err != nil {
-		return
+		return nil
 	}
+	var (
+		entries []fieldEntry
+		names   []byte
+		ends    []int
+	)
 	for d.PeekKind() == '"' {
-		tok, err := d.ReadToken()
+		quoted, err := d.ReadValue()
 		if err != nil {
-			return
+			return nil
 		}
-		name := tok.String() // a token is only valid until the next read
+		// The decoder has checked the name; invalid UTF-8 in it becomes
+		// U+FFFD, as in encoding/json.
+		names, _ = jsontext.AppendUnquote(names, quoted)
+		ends = append(ends, len(names))
 		v, err := d.ReadValue()
 		if err != nil {
-			return
+			return nil
 		}
 		end := d.InputOffset()
-		if !yield(name, f.raw[end-int64(len(v)):end:end]) {
-			return
-		}
+		entries = append(entries, fieldEntry{v0: end - int64(len(v)), v1: end})
 	}
+	all, start := string(names), 0
+	for i, end := range ends {
+		entries[i].name, start = all[start:end], end
+	}
+	return entries
 }
 
 // Field returns the raw JSON value of the field with id (for example
 // "customfield_10020" or "summary"), or nil if the issue has no such field.
-// The slice aliases the event's memory: do not modify it.
+// The slice aliases the event's memory: do not modify it. The first call
+// on an issue lists its fields once, for all later calls.
 func (f *IssueFields) Field(id string) json.RawMessage {
-	var found json.RawMessage
-	f.members(func(name string, v json.RawMessage) bool {
-		if name == id {
-			found = v // the last duplicate wins, as in encoding/json
+	entries := f.index()
+	for i := len(entries) - 1; i >= 0; i-- { // the last duplicate wins, as in encoding/json
+		if e := entries[i]; e.name == id {
+			return f.raw[e.v0:e.v1:e.v1]
 		}
-		return true
-	})
-	return found
+	}
+	return nil
 }
 
 // Decode decodes the field with id into v, which must be a pointer. It
@@ -225,15 +262,17 @@ func (f *IssueFields) Decode(id string, v any) error {
 // All yields every field's id and raw JSON value in the order Jira sent
 // them.
 func (f *IssueFields) All() iter.Seq2[string, json.RawMessage] {
-	return f.members
+	return func(yield func(string, json.RawMessage) bool) {
+		for _, e := range f.index() {
+			if !yield(e.name, f.raw[e.v0:e.v1:e.v1]) {
+				return
+			}
+		}
+	}
 }
 
 // Len returns how many fields the issue has.
-func (f *IssueFields) Len() int {
-	n := 0
-	f.members(func(string, json.RawMessage) bool { n++; return true })
-	return n
-}
+func (f *IssueFields) Len() int { return len(f.index()) }
 
 // MarshalJSON implements json.Marshaler: it returns the fields object as
 // Jira sent it.

@@ -135,3 +135,35 @@ func reportCPU(b *testing.B, start time.Duration) {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkField measures reading custom fields of the 80 KB body: first,
+// ParseEvent plus the first Field call, which lists the issue's fields once;
+// then, a Field call on an issue whose fields are listed already.
+func BenchmarkField(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("testdata", "issue_updated_large.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const id = "customfield_10020"
+	b.Run("sub=first", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := ParseEvent(body)
+			if err != nil || e.Issue.Fields.Field(id) == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sub=next", func(b *testing.B) {
+		e, err := ParseEvent(body)
+		if err != nil || e.Issue.Fields.Field(id) == nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if e.Issue.Fields.Field(id) == nil {
+				b.Fatal("no field")
+			}
+		}
+	})
+}
