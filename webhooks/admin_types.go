@@ -2,7 +2,7 @@ package webhooks
 
 import (
 	"bytes"
-	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jirahooks/jirahooks/internal/jiratime"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/jirahooks/jirahooks/openapi/admin"
 )
 
@@ -130,10 +132,6 @@ func AdminEvents() []EventName {
 	}
 }
 
-// adminJQLSection is the key of the JQL filter in an admin webhook's
-// "filters" object.
-const adminJQLSection = "issue-related-events-section"
-
 // check reports what makes w unfit to create or update, wrapping
 // ErrInvalidAdminWebhook.
 func (w *AdminWebhook) check() error {
@@ -191,163 +189,195 @@ func (w *AdminWebhook) request() admin.AdminWebhookRequest {
 	return r
 }
 
-// adminResponse is the JSON of a webhook in Jira's answers. Every field is
-// decoded leniently: unknown fields are ignored, ids and flags may come as
-// strings, and a field that does not decode is left zero rather than failing
-// the whole answer.
+// adminResponse is the JSON of a webhook in Jira's answers, decoded from
+// its tags. Every field is decoded leniently (see decode.go): unknown fields
+// are ignored, ids and flags may come as strings, and a field that does not
+// decode is left zero rather than failing the whole answer. Jira versions
+// disagree on some names, hence the pairs.
 type adminResponse struct {
-	ID                     json.RawMessage            `json:"id"`
-	Self                   string                     `json:"self"`
-	Name                   string                     `json:"name"`
-	Description            string                     `json:"description"`
-	URL                    string                     `json:"url"`
-	Events                 []EventName                `json:"events"`
-	Filters                map[string]json.RawMessage `json:"filters"`
-	JQLFilter              string                     `json:"jqlFilter"`
-	ExcludeBody            json.RawMessage            `json:"excludeBody"`
-	ExcludeIssueDetails    json.RawMessage            `json:"excludeIssueDetails"`
-	Enabled                json.RawMessage            `json:"enabled"`
-	IsSigned               json.RawMessage            `json:"isSigned"`
-	Signed                 json.RawMessage            `json:"signed"`
-	Secret                 json.RawMessage            `json:"secret"`
-	LastUpdated            json.RawMessage            `json:"lastUpdated"`
-	LastUpdatedUser        json.RawMessage            `json:"lastUpdatedUser"`
-	LastUpdatedDisplayName string                     `json:"lastUpdatedDisplayName"`
+	ID                     int64           `json:"id"`
+	Self                   string          `json:"self"`
+	Name                   string          `json:"name"`
+	Description            string          `json:"description"`
+	URL                    string          `json:"url"`
+	Events                 []EventName     `json:"events"`
+	Filters                adminFilters    `json:"filters"`
+	JQLFilter              string          `json:"jqlFilter"`
+	ExcludeBody            optBool         `json:"excludeBody"`
+	ExcludeIssueDetails    optBool         `json:"excludeIssueDetails"`
+	Enabled                optBool         `json:"enabled"`
+	IsSigned               optBool         `json:"isSigned"`
+	Signed                 optBool         `json:"signed"`
+	Secret                 optString       `json:"secret"`
+	LastUpdated            time.Time       `json:"lastUpdated"`
+	LastUpdatedUser        lastUpdatedUser `json:"lastUpdatedUser"`
+	LastUpdatedDisplayName string          `json:"lastUpdatedDisplayName"`
 }
 
-// decodeAdminWebhook decodes one webhook object. It fails only on input
-// that is not a JSON object; fields of unexpected types are left zero.
-func decodeAdminWebhook(b []byte) (AdminWebhook, error) {
-	if b = bytes.TrimSpace(b); len(b) == 0 || b[0] != '{' {
-		return AdminWebhook{}, fmt.Errorf("%w: admin webhook is not a JSON object: %s", ErrUnexpectedResponse, shortenText(string(b), 100))
+type adminResponseJSON adminResponse
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2: a
+// webhook must be an object, wherever it is.
+func (r *adminResponse) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	if d.PeekKind() != '{' {
+		return errNotObject
 	}
-	var r adminResponse
-	if err := json.Unmarshal(b, &r); err != nil {
-		// A field of the wrong type fails the strict decode: decode field
-		// by field instead, keeping what makes sense.
-		var fields map[string]json.RawMessage
-		if err2 := json.Unmarshal(b, &fields); err2 != nil || fields == nil {
-			return AdminWebhook{}, fmt.Errorf("%w: admin webhook is not a JSON object: %v", ErrUnexpectedResponse, err)
-		}
-		r = adminResponse{}
-		lenientString(fields["self"], &r.Self)
-		lenientString(fields["name"], &r.Name)
-		lenientString(fields["description"], &r.Description)
-		lenientString(fields["url"], &r.URL)
-		lenientString(fields["jqlFilter"], &r.JQLFilter)
-		lenientString(fields["lastUpdatedDisplayName"], &r.LastUpdatedDisplayName)
-		var events []json.RawMessage
-		if json.Unmarshal(fields["events"], &events) == nil {
-			for _, e := range events {
-				var s string
-				if json.Unmarshal(e, &s) == nil {
-					r.Events = append(r.Events, EventName(s))
-				}
-			}
-		}
-		_ = json.Unmarshal(fields["filters"], &r.Filters)
-		r.ID = fields["id"]
-		r.ExcludeBody = fields["excludeBody"]
-		r.ExcludeIssueDetails = fields["excludeIssueDetails"]
-		r.Enabled = fields["enabled"]
-		r.IsSigned = fields["isSigned"]
-		r.Signed = fields["signed"]
-		r.Secret = fields["secret"]
-		r.LastUpdated = fields["lastUpdated"]
-		r.LastUpdatedUser = fields["lastUpdatedUser"]
+	return jsonv2.UnmarshalDecode(d, (*adminResponseJSON)(r))
+}
+
+// adminFilters is a webhook's "filters" object.
+type adminFilters struct {
+	JQL optString `json:"issue-related-events-section"`
+}
+
+type adminFiltersJSON adminFilters
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
+// Values of other kinds are skipped.
+func (f *adminFilters) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	*f = adminFilters{}
+	if ok, err := expect(d, '{', -1); !ok {
+		return err
 	}
+	return jsonv2.UnmarshalDecode(d, (*adminFiltersJSON)(f))
+}
+
+// adminList is a list answer that is an object rather than an array.
+type adminList struct {
+	Values   []adminResponse `json:"values"`
+	Webhooks []adminResponse `json:"webhooks"`
+}
+
+// lastUpdatedUser is who last changed a webhook: a string (an account ID
+// or user key) or, in some Jira versions, a user object.
+type lastUpdatedUser struct {
+	AccountID   string `json:"accountId"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+}
+
+type lastUpdatedUserJSON lastUpdatedUser
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
+// Values of other kinds are skipped.
+func (u *lastUpdatedUser) UnmarshalJSONFrom(d *jsontext.Decoder) (err error) {
+	*u = lastUpdatedUser{}
+	switch d.PeekKind() {
+	case '"':
+		u.AccountID, err = readString(d)
+		return err
+	case '{':
+		return jsonv2.UnmarshalDecode(d, (*lastUpdatedUserJSON)(u))
+	}
+	return d.SkipValue()
+}
+
+func (u lastUpdatedUser) id() string {
+	switch {
+	case u.AccountID != "":
+		return u.AccountID
+	case u.Key != "":
+		return u.Key
+	}
+	return u.Name
+}
+
+// optBool is a boolean, or a string "true" or "false", that may be absent:
+// any other value counts as absent.
+type optBool struct{ v, ok bool }
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
+func (b *optBool) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	*b = optBool{}
+	if k := d.PeekKind(); k == '{' || k == '[' {
+		return d.SkipValue()
+	}
+	tok, err := d.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 't', 'f':
+		*b = optBool{v: tok.Bool(), ok: true}
+	case '"':
+		if v, err := strconv.ParseBool(tok.String()); err == nil {
+			*b = optBool{v: v, ok: true}
+		}
+	}
+	return nil
+}
+
+// or returns the value, or def if it was absent.
+func (b optBool) or(def bool) bool {
+	if !b.ok {
+		return def
+	}
+	return b.v
+}
+
+// optString is a JSON string; any other value leaves it empty.
+type optString struct{ s string }
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
+func (s *optString) UnmarshalJSONFrom(d *jsontext.Decoder) (err error) {
+	*s = optString{}
+	if d.PeekKind() != '"' {
+		return d.SkipValue()
+	}
+	s.s, err = readString(d)
+	return err
+}
+
+// webhook converts the answer into an AdminWebhook.
+func (r *adminResponse) webhook() AdminWebhook {
 	w := AdminWebhook{
+		ID:                     max(r.ID, 0),
 		Self:                   r.Self,
 		Name:                   r.Name,
 		Description:            r.Description,
 		URL:                    r.URL,
 		Events:                 r.Events,
-		JQLFilter:              r.JQLFilter,
-		LastUpdatedDisplayName: r.LastUpdatedDisplayName,
+		JQLFilter:              cmp.Or(r.Filters.JQL.s, r.JQLFilter),
+		ExcludeBody:            r.ExcludeBody.or(false) || r.ExcludeIssueDetails.or(false),
+		Disabled:               !r.Enabled.or(true),
+		IsSigned:               r.IsSigned.or(false) || r.Signed.or(false) || r.Secret.s != "",
+		LastUpdated:            r.LastUpdated,
+		LastUpdatedUser:        r.LastUpdatedUser.id(),
+		LastUpdatedDisplayName: cmp.Or(r.LastUpdatedDisplayName, r.LastUpdatedUser.DisplayName),
 	}
-	if v, ok := r.Filters[adminJQLSection]; ok {
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			w.JQLFilter = s
-		}
-	}
-	w.ID = lenientID(r.ID)
 	if w.ID == 0 {
 		w.ID = idFromSelf(r.Self)
 	}
-	w.ExcludeBody = lenientBool(r.ExcludeBody, false) || lenientBool(r.ExcludeIssueDetails, false)
-	w.Disabled = !lenientBool(r.Enabled, true)
-	w.IsSigned = lenientBool(r.IsSigned, false) || lenientBool(r.Signed, false) || hasSecret(r.Secret)
-	if len(r.LastUpdated) > 0 {
-		var t jiratime.Time
-		if json.Unmarshal(r.LastUpdated, &t) == nil {
-			w.LastUpdated = t.Time
-		}
+	return w
+}
+
+// decodeAdminWebhook decodes one webhook object. It fails only on input
+// that is not a JSON object; fields of unexpected types are left zero.
+func decodeAdminWebhook(b []byte) (AdminWebhook, error) {
+	var r adminResponse
+	if err := unmarshal(b, &r); err != nil {
+		return AdminWebhook{}, fmt.Errorf("%w: admin webhook is not a JSON object: %s", ErrUnexpectedResponse, shortenText(string(bytes.TrimSpace(b)), 100))
 	}
-	if len(r.LastUpdatedUser) > 0 {
-		var s string
-		if json.Unmarshal(r.LastUpdatedUser, &s) == nil {
-			w.LastUpdatedUser = s
-		} else {
-			// Some Jira versions send a user object.
-			var u struct {
-				AccountID   string `json:"accountId"`
-				Key         string `json:"key"`
-				Name        string `json:"name"`
-				DisplayName string `json:"displayName"`
-			}
-			if json.Unmarshal(r.LastUpdatedUser, &u) == nil {
-				w.LastUpdatedUser = firstNonEmpty(u.AccountID, u.Key, u.Name)
-				if w.LastUpdatedDisplayName == "" {
-					w.LastUpdatedDisplayName = u.DisplayName
-				}
-			}
-		}
-	}
-	return w, nil
+	return r.webhook(), nil
 }
 
 // decodeAdminWebhooks decodes a list answer: a JSON array of webhooks, or an
 // object holding one under "values" or "webhooks".
 func decodeAdminWebhooks(b []byte) ([]AdminWebhook, error) {
-	b = bytes.TrimSpace(b)
-	var items []json.RawMessage
-	if err := json.Unmarshal(b, &items); err != nil {
-		var page struct {
-			Values   []json.RawMessage `json:"values"`
-			Webhooks []json.RawMessage `json:"webhooks"`
-		}
-		if err2 := json.Unmarshal(b, &page); err2 != nil || (page.Values == nil && page.Webhooks == nil) {
+	var items []adminResponse
+	if err := unmarshal(b, &items); err != nil {
+		var page adminList
+		if err2 := unmarshal(b, &page); err2 != nil || (page.Values == nil && page.Webhooks == nil) {
 			return nil, fmt.Errorf("%w: admin webhook list is not a JSON array: %v", ErrUnexpectedResponse, err)
 		}
 		items = append(page.Values, page.Webhooks...)
 	}
 	out := make([]AdminWebhook, 0, len(items))
-	for _, it := range items {
-		w, err := decodeAdminWebhook(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
+	for i := range items {
+		out = append(out, items[i].webhook())
 	}
 	return out, nil
-}
-
-// lenientID reads an id sent as a JSON number or a string holding one.
-func lenientID(b json.RawMessage) int64 {
-	var n json.Number
-	if json.Unmarshal(b, &n) != nil {
-		var s string
-		if json.Unmarshal(b, &s) != nil {
-			return 0
-		}
-		n = json.Number(strings.TrimSpace(s))
-	}
-	id, err := strconv.ParseInt(n.String(), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
-	return id
 }
 
 // idFromSelf returns the numeric last path segment of a webhook's self URL,
@@ -367,46 +397,6 @@ func idFromSelf(self string) int64 {
 		return 0
 	}
 	return id
-}
-
-// lenientBool reads a JSON boolean, or a string "true"/"false"; anything
-// else (absent, null, garbage) gives def.
-func lenientBool(b json.RawMessage, def bool) bool {
-	var v bool
-	if json.Unmarshal(b, &v) == nil && len(bytes.TrimSpace(b)) > 0 && !bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return v
-	}
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		if v, err := strconv.ParseBool(s); err == nil {
-			return v
-		}
-	}
-	return def
-}
-
-// hasSecret reports whether an answer's "secret" field holds something
-// (some servers echo a masked secret).
-func hasSecret(b json.RawMessage) bool {
-	var s string
-	return json.Unmarshal(b, &s) == nil && s != ""
-}
-
-// lenientString decodes b into *dst if it is a JSON string.
-func lenientString(b json.RawMessage, dst *string) {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*dst = s
-	}
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // Errors of AdminClient, besides the [*APIError] every non-2xx answer is.

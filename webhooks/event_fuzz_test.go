@@ -45,15 +45,18 @@ func FuzzParseEvent(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if got, want := validJSON(body), json.Valid(body); got != want {
-			t.Fatalf("validJSON = %v, json.Valid = %v", got, want)
-		}
 		e, err := ParseEvent(body)
 		if err != nil {
 			if e != nil {
 				t.Fatal("event with error")
 			}
+			if why := eventShape(body); why == "" {
+				t.Fatalf("rejected what encoding/json sees as an event: %v", err)
+			}
 			return
+		}
+		if why := eventShape(body); why != "" {
+			t.Fatalf("accepted a body encoding/json rejects: %s", why)
 		}
 		if !json.Valid(body) {
 			t.Fatal("accepted invalid JSON")
@@ -105,4 +108,28 @@ func FuzzParseEvent(f *testing.F) {
 			_ = e.Worklog.Comment.String()
 		}
 	})
+}
+
+// eventShape says, using encoding/json alone, why body is not an event
+// ParseEvent must accept, or "" if it is one: valid JSON, an object, a
+// non-empty string "webhookEvent" and every part an object or null.
+func eventShape(body []byte) string {
+	if !json.Valid(body) {
+		return "invalid JSON"
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return "not an object"
+	}
+	var name string
+	if json.Unmarshal(top["webhookEvent"], &name) != nil || name == "" {
+		return "no webhookEvent"
+	}
+	for _, part := range []string{"user", "issue", "changelog", "comment", "worklog", "attachment", "issueLink",
+		"sprint", "board", "version", "mergedTo", "project", "filter", "property"} {
+		if v, ok := top[part]; ok && v[0] != '{' && string(v) != "null" {
+			return part + " is not an object"
+		}
+	}
+	return ""
 }

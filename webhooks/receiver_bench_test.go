@@ -6,72 +6,127 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jirahooks/jirahooks/internal/jwtsign"
 )
 
-// BenchmarkReceive compares, on one realistic 16 KB jira:issue_updated body:
+// BenchmarkReceive compares, on two real-shaped jira:issue_updated bodies
+// (body=16KB: webhookstest/payloads/issue_updated.json; body=80KB:
+// testdata/issue_updated_large.json, the same issue with 180 fields, most
+// of them custom, a long ADF description and more changelog items):
 //
 //   - jirahooks: HubSignature verification of the raw bytes plus ParseEvent,
 //     what Handler does per delivery besides HTTP;
+//   - stdlib: the same verification plus encoding/json.Unmarshal into the
+//     same types (stdlibEvent: Event's parts, with the timestamp as a plain
+//     number, which encoding/json cannot turn into a time.Time); the parts
+//     decode through their UnmarshalJSON methods, as encoding/json decodes
+//     them for any user;
 //   - map: json.Unmarshal into map[string]any, what people write by hand
 //     (without even checking a signature);
 //   - floor: json.Valid plus HMAC-SHA256 of the same bytes, the least any
-//     receiver must do.
+//     receiver that looks at the JSON must do;
+//   - hmac: HMAC-SHA256 of the body alone.
 //
-// Compare them as ratios within one run: go test -bench BenchmarkReceive
-// -benchmem -count 6 ./webhooks/ | benchstat -col /sub -
+// Compare them as ratios within one run: go test -run NONE -bench
+// BenchmarkReceive -benchmem -count 6 ./webhooks/ | benchstat -col /sub -
 //
 // Besides ns/op (wall time), each reports cpu-ns/op: the process's CPU time
 // per operation, garbage collection included, which stays meaningful on a
 // machine busy with other work.
 func BenchmarkReceive(b *testing.B) {
-	body := readFixture(b, "issue_updated.json")
+	large, err := os.ReadFile(filepath.Join("testdata", "issue_updated_large.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, body := range []struct {
+		name string
+		b    []byte
+	}{{"16KB", readFixture(b, "issue_updated.json")}, {"80KB", large}} {
+		b.Run("body="+body.name, func(b *testing.B) { benchmarkReceive(b, body.b) })
+	}
+}
+
+func benchmarkReceive(b *testing.B, body []byte) {
 	secret := []byte("It's a Secret to Everybody")
 	r := httptest.NewRequest(http.MethodPost, "/hooks", nil)
 	r.Header.Set("X-Hub-Signature", jwtsign.HubSignature(secret, body))
 	v := HubSignature(secret)
+	run := func(name string, op func()) {
+		b.Run("sub="+name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			defer reportCPU(b, processCPU())
+			for b.Loop() {
+				op()
+			}
+		})
+	}
+	run("jirahooks", func() {
+		if err := v.Verify(r, body); err != nil {
+			b.Fatal(err)
+		}
+		e, err := ParseEvent(body)
+		if err != nil || e.Issue == nil {
+			b.Fatal(err)
+		}
+	})
+	run("stdlib", func() {
+		if err := v.Verify(r, body); err != nil {
+			b.Fatal(err)
+		}
+		var e stdlibEvent
+		if err := json.Unmarshal(body, &e); err != nil || e.Issue == nil {
+			b.Fatal(err)
+		}
+	})
+	run("map", func() {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			b.Fatal(err)
+		}
+	})
+	run("floor", func() {
+		if !json.Valid(body) {
+			b.Fatal("invalid")
+		}
+		m := hmac.New(sha256.New, secret)
+		m.Write(body)
+		_ = m.Sum(nil)
+	})
+	run("hmac", func() {
+		m := hmac.New(sha256.New, secret)
+		m.Write(body)
+		_ = m.Sum(nil)
+	})
+}
 
-	b.Run("sub=jirahooks", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		defer reportCPU(b, processCPU())
-		for b.Loop() {
-			if err := v.Verify(r, body); err != nil {
-				b.Fatal(err)
-			}
-			e, err := ParseEvent(body)
-			if err != nil || e.Issue == nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("sub=map", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		defer reportCPU(b, processCPU())
-		for b.Loop() {
-			var m map[string]any
-			if err := json.Unmarshal(body, &m); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("sub=floor", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		defer reportCPU(b, processCPU())
-		for b.Loop() {
-			if !json.Valid(body) {
-				b.Fatal("invalid")
-			}
-			m := hmac.New(sha256.New, secret)
-			m.Write(body)
-			_ = m.Sum(nil)
-		}
-	})
+// stdlibEvent is Event as encoding/json can decode it.
+type stdlibEvent struct {
+	Name               EventName       `json:"webhookEvent"`
+	Timestamp          int64           `json:"timestamp"`
+	IssueEventTypeName string          `json:"issue_event_type_name"`
+	MatchedWebhookIDs  []int64         `json:"matchedWebhookIds"`
+	User               *User           `json:"user"`
+	Issue              *Issue          `json:"issue"`
+	Changelog          *Changelog      `json:"changelog"`
+	Comment            *Comment        `json:"comment"`
+	Worklog            *Worklog        `json:"worklog"`
+	Attachment         *Attachment     `json:"attachment"`
+	IssueLink          *IssueLink      `json:"issueLink"`
+	Sprint             *Sprint         `json:"sprint"`
+	OldValue           json.RawMessage `json:"oldValue"`
+	Board              *Board          `json:"board"`
+	BoardConfiguration json.RawMessage `json:"configuration"`
+	Version            *Version        `json:"version"`
+	MergedTo           *Version        `json:"mergedTo"`
+	Project            *Project        `json:"project"`
+	Filter             *Filter         `json:"filter"`
+	Property           *Property       `json:"property"`
 }
 
 // reportCPU reports the CPU time used since start per operation.
@@ -79,4 +134,36 @@ func reportCPU(b *testing.B, start time.Duration) {
 	if used := processCPU() - start; used > 0 && b.N > 0 {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
+}
+
+// BenchmarkField measures reading custom fields of the 80 KB body: first,
+// ParseEvent plus the first Field call, which lists the issue's fields once;
+// then, a Field call on an issue whose fields are listed already.
+func BenchmarkField(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("testdata", "issue_updated_large.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const id = "customfield_10020"
+	b.Run("sub=first", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := ParseEvent(body)
+			if err != nil || e.Issue.Fields.Field(id) == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sub=next", func(b *testing.B) {
+		e, err := ParseEvent(body)
+		if err != nil || e.Issue.Fields.Field(id) == nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if e.Issue.Fields.Field(id) == nil {
+				b.Fatal("no field")
+			}
+		}
+	})
 }

@@ -39,15 +39,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			t.Time = time.Time{}
 			return nil
 		}
-		for _, layout := range []string{Layout, "2006-01-02T15:04:05-0700", time.RFC3339Nano} {
-			if v, err := time.Parse(layout, s); err == nil {
-				t.Time = v
-				return nil
-			}
-		}
-		// Some proxies turn the number into a string.
-		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-			t.Time = time.UnixMilli(ms).UTC()
+		if v, ok := Parse(s); ok {
+			t.Time = v
 			return nil
 		}
 		return fmt.Errorf("jiratime: cannot parse %s as a Jira date", truncate(b))
@@ -62,6 +55,36 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	t.Time = time.UnixMilli(ms).UTC()
 	return nil
+}
+
+// Parse parses a time as Jira writes it, choosing the layout from the
+// string's shape instead of trying layouts in turn: a bare date
+// ("2026-11-28", midnight UTC), RFC 3339 with a "Z" or "±hh:mm" offset, or
+// Jira's own "±hhmm" offset ([Layout], fractional seconds optional). A
+// string of digits is epoch milliseconds, as some proxies send them. ok is
+// false for anything else.
+func Parse(s string) (t time.Time, ok bool) {
+	n := len(s)
+	var layout string
+	switch {
+	case n == len(time.DateOnly) && s[4] == '-':
+		layout = time.DateOnly
+	case n <= len(time.DateOnly) || s[10] != 'T':
+		ms, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.UnixMilli(ms).UTC(), true
+	case s[n-1] == 'Z' || s[n-1] == 'z' || n > 6 && s[n-3] == ':' && (s[n-6] == '+' || s[n-6] == '-'):
+		layout = time.RFC3339Nano
+	case n > 5 && (s[n-5] == '+' || s[n-5] == '-'):
+		// Fractional seconds after "05" are accepted whatever the layout says.
+		layout = "2006-01-02T15:04:05-0700"
+	default:
+		return time.Time{}, false
+	}
+	t, err := time.Parse(layout, s)
+	return t, err == nil
 }
 
 // MarshalJSON implements json.Marshaler.
