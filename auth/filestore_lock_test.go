@@ -326,8 +326,10 @@ func TestCrashBetweenAnswerAndSave(t *testing.T) {
 // in this process, or an OS lock on the key's lock file taken by anyone,
 // keeps Lock waiting until its context ends; unlock lets the next holder
 // in.
+//
+// Serial: it counts the entries of the package's table of file locks,
+// which the other tests' FileStores use as well.
 func TestFileStoreLockHonoursContext(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	a, err := NewFileStore(dir)
 	require.NoError(t, err)
