@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/internal/qsh"
 )
 
@@ -71,6 +73,7 @@ func (cs *connectServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestConnectTransport(t *testing.T) {
+	t.Parallel()
 	secret := []byte("installation-shared-secret")
 	now := time.Unix(1_800_000_000, 0)
 	tests := []struct {
@@ -95,64 +98,54 @@ func TestConnectTransport(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			cs := newConnectServer(t, secret, tc.context, now)
 			hc, err := Connect{AppKey: "com.example.app", SharedSecret: secret, BaseURL: cs.srv.URL + tc.context,
 				Now: func() time.Time { return now }}.Client()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var body io.Reader
 			if tc.body != "" {
 				body = strings.NewReader(tc.body)
 			}
-			req, err := http.NewRequest(tc.method, cs.srv.URL+tc.target, body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			req, err := http.NewRequestWithContext(t.Context(), tc.method, cs.srv.URL+tc.target, body)
+			require.NoError(t, err)
 			resp, err := hc.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msg, _ := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			msg, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("server refused: %s %s", resp.Status, msg)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "server refused: %s %s", resp.Status, msg)
+			if tc.wantQSH != "" {
+				assert.Equal(t, tc.wantQSH, cs.lastQSH, "qsh")
 			}
-			if tc.wantQSH != "" && cs.lastQSH != tc.wantQSH {
-				t.Errorf("qsh %s, want %s", cs.lastQSH, tc.wantQSH)
-			}
-			if cs.lastBody != tc.body {
-				t.Errorf("body %q, want %q", cs.lastBody, tc.body)
-			}
-			if req.Header.Get("Authorization") != "" {
-				t.Error("caller's request was modified")
-			}
+			assert.Equal(t, tc.body, cs.lastBody, "body")
+			assert.Empty(t, req.Header.Get("Authorization"), "caller's request was modified")
 		})
 	}
 }
 
 // TestConnectFreshTokens: every request gets its own token, bound to it.
 func TestConnectFreshTokens(t *testing.T) {
+	t.Parallel()
 	secret := []byte("s")
 	var seen []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, r.Header.Get("Authorization"))
 	}))
 	defer srv.Close()
-	hc, _ := Connect{AppKey: "k", SharedSecret: secret, BaseURL: srv.URL}.Client()
+	hc, err := Connect{AppKey: "k", SharedSecret: secret, BaseURL: srv.URL}.Client()
+	require.NoError(t, err)
 	for _, p := range []string{"/a", "/b", "/a"} {
 		resp, err := hc.Get(srv.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		resp.Body.Close()
 	}
-	if len(seen) != 3 || seen[0] == seen[1] {
-		t.Fatalf("tokens %q", seen)
-	}
+	require.Len(t, seen, 3, "tokens %q", seen)
+	assert.NotEqual(t, seen[0], seen[1], "tokens %q", seen)
 }
 
 func TestConnectForeignHost(t *testing.T) {
+	t.Parallel()
 	var hits int
 	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
 	defer other.Close()
@@ -160,40 +153,41 @@ func TestConnectForeignHost(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
 	}))
 	defer home.Close()
-	hc, _ := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
+	hc, err := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
+	require.NoError(t, err)
 	for _, target := range []string{home.URL + "/jira/redirect", home.URL + "/jiraother", other.URL + "/jira/x",
 		home.URL + "/jira/../admin", home.URL + "/jira/%2e%2e/admin", home.URL + "/jira/./x"} {
-		_, err := hc.Get(target)
-		if !errors.Is(err, ErrForeignHost) {
-			t.Errorf("GET %s: %v, want ErrForeignHost", target, err)
+		resp, err := hc.Get(target)
+		if err == nil {
+			resp.Body.Close()
 		}
+		assert.ErrorIs(t, err, ErrForeignHost, "GET %s", target)
 	}
-	if hits != 0 {
-		t.Errorf("foreign server got %d requests", hits)
-	}
+	assert.Zero(t, hits, "foreign server got requests")
 }
 
 func TestConnectConfig(t *testing.T) {
+	t.Parallel()
 	for _, c := range []Connect{
 		{SharedSecret: []byte("s"), BaseURL: "https://x"},
 		{AppKey: "k", BaseURL: "https://x"},
 		{AppKey: "k", SharedSecret: []byte("s"), BaseURL: "/relative"},
 		{AppKey: "k", SharedSecret: []byte("s"), BaseURL: "://bad"},
 	} {
-		if _, err := c.Client(); err == nil {
-			t.Errorf("%v accepted", c)
-		}
+		_, err := c.Client()
+		assert.Error(t, err, "%v accepted", c)
 	}
 	c := Connect{AppKey: "k", SharedSecret: []byte("top-secret"), BaseURL: "https://x"}
-	rt, _ := c.Transport(nil)
+	rt, err := c.Transport(nil)
+	require.NoError(t, err)
 	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%+v", rt)} {
-		if strings.Contains(s, "top-secret") || strings.Contains(s, "116 111 112") {
-			t.Errorf("printed form reveals the secret: %s", s)
-		}
+		assert.NotContains(t, s, "top-secret", "printed form reveals the secret")
+		assert.NotContains(t, s, "116 111 112", "printed form reveals the secret's bytes")
 	}
 }
 
 func TestBasic(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()
 		if !ok || u != "me@example.com" || p != "api-token-123" {
@@ -201,45 +195,41 @@ func TestBasic(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/rest/webhooks/1.0/webhook", nil)
+	req, err := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/rest/webhooks/1.0/webhook", nil)
+	require.NoError(t, err)
 	resp, err := BasicClient("me@example.com", "api-token-123").Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %s", resp.Status)
+	require.Equal(t, 200, resp.StatusCode, "status %s", resp.Status)
+	assert.Empty(t, req.Header.Get("Authorization"), "caller's request was modified")
+	resp, err = BasicClient("", "x").Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
 	}
-	if req.Header.Get("Authorization") != "" {
-		t.Error("caller's request was modified")
-	}
-	if _, err := BasicClient("", "x").Get(srv.URL); err == nil {
-		t.Error("empty email accepted")
-	}
+	assert.Error(t, err, "empty email accepted")
 	b := Basic{Email: "me@example.com", APIToken: "api-token-123"}
 	for _, s := range []string{fmt.Sprint(b), fmt.Sprintf("%+v", b), fmt.Sprintf("%#v", b), fmt.Sprintf("%+v", b.Client())} {
-		if strings.Contains(s, "api-token-123") {
-			t.Errorf("printed form reveals the API token: %s", s)
-		}
+		assert.NotContains(t, s, "api-token-123", "printed form reveals the API token")
 	}
 }
 
 func TestConnectRefusesDotSegments(t *testing.T) {
+	t.Parallel()
 	var hits int
 	home := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
 	defer home.Close()
-	hc, _ := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
+	hc, err := Connect{AppKey: "k", SharedSecret: []byte("s"), BaseURL: home.URL + "/jira"}.Client()
+	require.NoError(t, err)
 	for _, p := range []string{"/jira/../admin", "/jira/%2e%2e/admin", "/jira/%2E./admin", "/jira/./x"} {
-		if _, err := hc.Get(home.URL + p); !errors.Is(err, ErrForeignHost) {
-			t.Errorf("GET %s: %v, want ErrForeignHost", p, err)
+		resp, err := hc.Get(home.URL + p)
+		if err == nil {
+			resp.Body.Close()
 		}
+		assert.ErrorIs(t, err, ErrForeignHost, "GET %s", p)
 	}
-	if hits != 0 {
-		t.Errorf("%d signed requests with dot segments reached the server", hits)
-	}
-	if resp, err := hc.Get(home.URL + "/jira/rest/api/3/webhook"); err != nil {
-		t.Errorf("a plain path: %v", err)
-	} else {
+	assert.Zero(t, hits, "signed requests with dot segments reached the server")
+	resp, err := hc.Get(home.URL + "/jira/rest/api/3/webhook")
+	if assert.NoError(t, err, "a plain path") {
 		resp.Body.Close()
 	}
 }

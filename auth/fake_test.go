@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 // fakeAtlassian is an Atlassian authorization server and API gateway in
@@ -262,31 +264,9 @@ func (f *fakeAtlassian) webhooks(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{"startAt":0,"maxResults":100,"total":0,"isLast":true,"values":[]}`)
 }
 
-// fakeClock is an injectable clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Unix(1_800_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock returns the fake clock the tests run token sources and the fake
+// on, at a fixed start.
+func newClock() *jiratest.Clock { return jiratest.NewClock(time.Unix(1_800_000_000, 0)) }
 
 // countingStore is a MemoryStore (and so a Locker) that counts saves and
 // can be told to fail them.

@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 // The tests below re-execute the test binary as a second process on the
@@ -77,6 +79,7 @@ func fileSources(t testing.TB, cfg *oauth2.Config, dir string, n int, opts ...To
 // no call fails. With a lock per FileStore value, the four sources refresh
 // at once.
 func TestFileStoresShareTheLock(t *testing.T) {
+	t.Parallel()
 	const (
 		sources, goroutines, calls = 4, 32, 200
 		expiries                   = 10
@@ -89,7 +92,7 @@ func TestFileStoresShareTheLock(t *testing.T) {
 	fs, err := NewFileStore(dir)
 	require.NoError(t, err)
 	first := f.grant(clk.Now().Add(time.Hour))
-	require.NoError(t, fs.Save(context.Background(), key, first))
+	require.NoError(t, fs.Save(t.Context(), key, first))
 	srcs := fileSources(t, f.config(), dir, sources, WithClock(clk.Now), WithTokenHTTPClient(f.srv.Client()))
 
 	var ok, failed int64
@@ -116,6 +119,7 @@ func TestFileStoresShareTheLock(t *testing.T) {
 // through eight expiries of the access token: exactly one refresh per
 // expiry, no call fails. Without the OS file lock both processes refresh.
 func TestFileStoreAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(childEnv) == "refresh" {
 		refreshChild(t)
 		return
@@ -135,7 +139,7 @@ func TestFileStoreAcrossProcesses(t *testing.T) {
 	fs, err := NewFileStore(dir)
 	require.NoError(t, err)
 	first := f.grant(clk.Now().Add(time.Hour))
-	require.NoError(t, fs.Save(context.Background(), key, first))
+	require.NoError(t, fs.Save(t.Context(), key, first))
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFileStoreAcrossProcesses$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"=refresh", childDirEnv+"="+dir, childURLEnv+"="+f.srv.URL,
@@ -205,7 +209,7 @@ func refreshChild(t *testing.T) {
 	for in.Scan() {
 		ns, err := strconv.ParseInt(in.Text(), 10, 64)
 		require.NoError(t, err)
-		clk.Set(time.Unix(0, ns))
+		clk.Advance(time.Unix(0, ns).Sub(clk.Now())) // the parent's clock only moves forward
 		ok, failed, err := hammer(srcs, goroutines, calls)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
@@ -242,13 +246,13 @@ func (crashingStore) Save(context.Context, string, *oauth2.Token) error {
 // child process refresh it and die before saving the answer. It returns the
 // store's directory and the grant's first token, which the store still
 // holds.
-func crashBeforeSave(t *testing.T, f *fakeAtlassian, clk *fakeClock) (dir string, first *oauth2.Token) {
+func crashBeforeSave(t *testing.T, f *fakeAtlassian, clk *jiratest.Clock) (dir string, first *oauth2.Token) {
 	t.Helper()
 	dir = t.TempDir()
 	fs, err := NewFileStore(dir)
 	require.NoError(t, err)
 	first = f.grant(clk.Now().Add(-time.Minute))
-	require.NoError(t, fs.Save(context.Background(), key, first))
+	require.NoError(t, fs.Save(t.Context(), key, first))
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashBetweenAnswerAndSave$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"=crash", childDirEnv+"="+dir, childURLEnv+"="+f.srv.URL,
@@ -259,7 +263,7 @@ func crashBeforeSave(t *testing.T, f *fakeAtlassian, clk *fakeClock) (dir string
 	require.Equal(t, crashExit, exit.ExitCode(), "child's exit status")
 
 	require.Equal(t, int64(1), f.refreshes.Load(), "the child's refresh reached the token endpoint")
-	stored, err := fs.Load(context.Background(), key)
+	stored, err := fs.Load(t.Context(), key)
 	require.NoError(t, err)
 	require.Equal(t, first.RefreshToken, stored.RefreshToken, "the store still holds the superseded refresh token")
 	return dir, first
@@ -272,11 +276,13 @@ func crashBeforeSave(t *testing.T, f *fakeAtlassian, clk *fakeClock) (dir string
 // restarted after it, the refresh revokes the grant and the source reports
 // ErrConsentRequired.
 func TestCrashBetweenAnswerAndSave(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(childEnv) == "crash" {
 		crashChild()
 		return
 	}
 	t.Run("restart within the leeway", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAtlassian(t)
 		clk := newClock()
 		f.now = clk.Now
@@ -299,6 +305,7 @@ func TestCrashBetweenAnswerAndSave(t *testing.T) {
 			RefreshReuseLeeway-time.Minute, f.refreshes.Load(), f.reuses.Load(), f.rejected.Load(), f.grantRevoked(first))
 	})
 	t.Run("restart after the leeway", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAtlassian(t)
 		clk := newClock()
 		f.now = clk.Now
@@ -319,6 +326,9 @@ func TestCrashBetweenAnswerAndSave(t *testing.T) {
 // in this process, or an OS lock on the key's lock file taken by anyone,
 // keeps Lock waiting until its context ends; unlock lets the next holder
 // in.
+//
+// Serial: it counts the entries of the package's table of file locks,
+// which the other tests' FileStores use as well.
 func TestFileStoreLockHonoursContext(t *testing.T) {
 	dir := t.TempDir()
 	a, err := NewFileStore(dir)
@@ -327,7 +337,7 @@ func TestFileStoreLockHonoursContext(t *testing.T) {
 	require.NoError(t, err)
 	waits := func(s *FileStore, msg string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()
 		unlock, err := s.Lock(ctx, key)
 		if err == nil {
@@ -335,16 +345,16 @@ func TestFileStoreLockHonoursContext(t *testing.T) {
 		}
 		assert.ErrorIs(t, err, context.DeadlineExceeded, msg)
 	}
-	unlock, err := a.Lock(context.Background(), key)
+	unlock, err := a.Lock(t.Context(), key)
 	require.NoError(t, err)
 	waits(b, "Lock of another FileStore on the same directory")
 
-	other, err := b.Lock(context.Background(), "another key")
+	other, err := b.Lock(t.Context(), "another key")
 	require.NoError(t, err, "another key is not locked")
 	other()
 	unlock()
 	unlock() // twice is harmless
-	again, err := b.Lock(context.Background(), key)
+	again, err := b.Lock(t.Context(), key)
 	require.NoError(t, err, "after unlock")
 	again()
 	assert.Zero(t, fileLocks.size(), "lock entries left")
@@ -356,7 +366,7 @@ func TestFileStoreLockHonoursContext(t *testing.T) {
 	require.True(t, locked)
 	waits(a, "Lock while the OS file lock is held")
 	require.NoError(t, osLock.Unlock())
-	unlock, err = a.Lock(context.Background(), key)
+	unlock, err = a.Lock(t.Context(), key)
 	require.NoError(t, err, "after the OS file lock was released")
 	unlock()
 }
@@ -373,7 +383,7 @@ func BenchmarkLock(b *testing.B) {
 		store Locker
 	}{{"MemoryStore", &MemoryStore{}}, {"FileStore", fs}} {
 		b.Run(bc.name, func(b *testing.B) {
-			ctx := context.Background()
+			ctx := b.Context()
 			for b.Loop() {
 				unlock, err := bc.store.Lock(ctx, key)
 				if err != nil {

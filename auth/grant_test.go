@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 const day = 24 * time.Hour
@@ -30,7 +31,7 @@ func consent(t *testing.T, f *fakeAtlassian) *oauth2.Token {
 	require.NoError(t, err)
 	code, err := CallbackCode(cb.Query(), state)
 	require.NoError(t, err)
-	tok, err := Exchange(context.Background(), cfg, f.srv.Client(), code, verifier)
+	tok, err := Exchange(t.Context(), cfg, f.srv.Client(), code, verifier)
 	require.NoError(t, err)
 	return tok
 }
@@ -38,6 +39,7 @@ func consent(t *testing.T, f *fakeAtlassian) *oauth2.Token {
 // TestExchangeRecordsConsentTime: the token from Exchange carries the time
 // of the consent, and both stores of this package keep it.
 func TestExchangeRecordsConsentTime(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	before := time.Now()
 	tok := consent(t, f)
@@ -50,7 +52,7 @@ func TestExchangeRecordsConsentTime(t *testing.T) {
 	fs, err := NewFileStore(t.TempDir())
 	require.NoError(t, err)
 	for _, store := range []TokenStore{&MemoryStore{}, fs} {
-		ctx := context.Background()
+		ctx := t.Context()
 		require.NoError(t, store.Save(ctx, key, tok))
 		got, err := store.Load(ctx, key)
 		require.NoError(t, err)
@@ -69,12 +71,12 @@ func TestExchangeRecordsConsentTime(t *testing.T) {
 
 // grantInFileStore stores a grant consented to at clk's time in a FileStore
 // and returns the store.
-func grantInFileStore(t *testing.T, f *fakeAtlassian, clk *fakeClock) *FileStore {
+func grantInFileStore(t *testing.T, f *fakeAtlassian, clk *jiratest.Clock) *FileStore {
 	t.Helper()
 	fs, err := NewFileStore(t.TempDir())
 	require.NoError(t, err)
 	tok := TokenWithConsentTime(f.grant(clk.Now().Add(time.Hour)), clk.Now())
-	require.NoError(t, fs.Save(context.Background(), key, tok))
+	require.NoError(t, fs.Save(t.Context(), key, tok))
 	return fs
 }
 
@@ -82,13 +84,14 @@ func grantInFileStore(t *testing.T, f *fakeAtlassian, clk *fakeClock) *FileStore
 // before the 365th day after consent, and refreshes carry the consent time
 // on.
 func TestGrantStatus(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	clk := newClock()
 	f.now = clk.Now
 	consented := clk.Now()
 	fs := grantInFileStore(t, f, clk)
 	src := newSource(f, fs, clk)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	g, err := src.Grant(ctx)
 	require.NoError(t, err)
@@ -127,6 +130,7 @@ func TestGrantStatus(t *testing.T) {
 // however many tokens are handed out, and again only for a new consent
 // once that one is due.
 func TestReconsentAlert(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	clk := newClock()
 	f.now = clk.Now
@@ -157,10 +161,10 @@ func TestReconsentAlert(t *testing.T) {
 	// The user consents again; the source picks the new grant up when its
 	// cached access token expires, and alerts 335 days later.
 	reconsented := clk.Now()
-	require.NoError(t, fs.Save(context.Background(), key, TokenWithConsentTime(f.grant(clk.Now().Add(time.Hour)), reconsented)))
+	require.NoError(t, fs.Save(t.Context(), key, TokenWithConsentTime(f.grant(clk.Now().Add(time.Hour)), reconsented)))
 	clk.Advance(time.Hour)
 	calls(10)
-	g, err := src.Grant(context.Background())
+	g, err := src.Grant(t.Context())
 	require.NoError(t, err)
 	assert.True(t, g.ConsentedAt.Equal(reconsented) && !g.Due, "after the new consent: %v", g)
 	assert.Len(t, alerts, 1, "alerts right after the new consent")
@@ -175,6 +179,7 @@ func TestReconsentAlert(t *testing.T) {
 // imported) loads, works, and reports its consent time unknown: once to
 // the alert, and from Grant.
 func TestGrantUnknown(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	clk := newClock()
 	f.now = clk.Now
@@ -194,7 +199,7 @@ func TestGrantUnknown(t *testing.T) {
 		require.NoError(t, err, "a token of the old format")
 	}
 	assert.Equal(t, int64(1), f.refreshes.Load())
-	g, err := src.Grant(context.Background())
+	g, err := src.Grant(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, GrantStatus{Key: key}, g, "no consent time, no expiry guessed, not due")
 	assert.False(t, g.Known())
@@ -206,9 +211,10 @@ func TestGrantUnknown(t *testing.T) {
 // TestFileStoreFormat: a token file loads in the format of older versions,
 // and the new format stays readable as an oauth2.Token by them.
 func TestFileStoreFormat(t *testing.T) {
+	t.Parallel()
 	fs, err := NewFileStore(t.TempDir())
 	require.NoError(t, err)
-	ctx := context.Background()
+	ctx := t.Context()
 	require.NoError(t, os.WriteFile(fs.Path("old"),
 		[]byte(`{"access_token":"at","token_type":"Bearer","refresh_token":"rt","expiry":"2027-01-15T08:00:00Z"}`), 0o600))
 	tok, err := fs.Load(ctx, "old")

@@ -1,14 +1,14 @@
 package auth
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 )
 
@@ -16,12 +16,11 @@ import (
 // to a server that redirects to another host, and checks that the other host
 // is never contacted, while a redirect on the same host is followed.
 func TestClientsKeepCredentialsOnTheSite(t *testing.T) {
+	t.Parallel()
 	var foreignHits atomic.Int64
 	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		foreignHits.Add(1)
-		if r.Header.Get("Authorization") != "" {
-			t.Errorf("credentials reached the foreign host")
-		}
+		assert.Empty(t, r.Header.Get("Authorization"), "credentials reached the foreign host")
 	}))
 	defer foreign.Close()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,18 +30,14 @@ func TestClientsKeepCredentialsOnTheSite(t *testing.T) {
 		case "/here":
 			http.Redirect(w, r, "/ok", http.StatusFound)
 		case "/ok":
-			if r.Header.Get("Authorization") == "" {
-				t.Errorf("same-host redirect lost the credentials")
-			}
+			assert.NotEmpty(t, r.Header.Get("Authorization"), "same-host redirect lost the credentials")
 		}
 	}))
 	defer site.Close()
 
 	store := &MemoryStore{}
 	tok := &oauth2.Token{AccessToken: "access-token-value", RefreshToken: "r", Expiry: time.Now().Add(time.Hour)}
-	if err := store.Save(context.Background(), "k", tok); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, store.Save(t.Context(), "k", tok))
 	clients := map[string]*http.Client{
 		"basic":  BasicClient("me@example.com", "api-token-value"),
 		"oauth2": NewTokenSource(NewConfig("id", "secret", "http://127.0.0.1/cb"), store, "k").Client(),
@@ -52,20 +47,13 @@ func TestClientsKeepCredentialsOnTheSite(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 		}
-		if !errors.Is(err, ErrForeignHost) {
-			t.Errorf("%s: redirect to another host: %v, want ErrForeignHost", name, err)
-		}
+		assert.ErrorIs(t, err, ErrForeignHost, "%s: redirect to another host", name)
 		resp, err = c.Get(site.URL + "/here")
-		if err != nil {
-			t.Errorf("%s: redirect on the same host: %v", name, err)
+		if !assert.NoError(t, err, "%s: redirect on the same host", name) {
 			continue
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s: same-host redirect ended with %d", name, resp.StatusCode)
-		}
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: same-host redirect", name)
 	}
-	if n := foreignHits.Load(); n != 0 {
-		t.Fatalf("the foreign host was contacted %d times", n)
-	}
+	assert.Zero(t, foreignHits.Load(), "the foreign host was contacted")
 }

@@ -2,40 +2,39 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 const key = "site-1"
 
 // setup returns a fake server, a clock, a store holding a fresh grant's
 // token that expires in an hour, and that token.
-func setup(t *testing.T) (*fakeAtlassian, *fakeClock, *countingStore, *oauth2.Token) {
+func setup(t *testing.T) (*fakeAtlassian, *jiratest.Clock, *countingStore, *oauth2.Token) {
 	t.Helper()
 	f := newFakeAtlassian(t)
 	clk := newClock()
 	f.now = clk.Now
 	store := &countingStore{MemoryStore: &MemoryStore{}}
 	tok := f.grant(clk.Now().Add(time.Hour))
-	if err := store.MemoryStore.Save(context.Background(), key, tok); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, store.MemoryStore.Save(t.Context(), key, tok))
 	return f, clk, store, tok
 }
 
-func newSource(f *fakeAtlassian, store TokenStore, clk *fakeClock) *TokenSource {
+func newSource(f *fakeAtlassian, store TokenStore, clk *jiratest.Clock) *TokenSource {
 	return NewTokenSource(f.config(), store, key, WithClock(clk.Now), WithTokenHTTPClient(f.srv.Client()))
 }
 
@@ -43,21 +42,18 @@ func newSource(f *fakeAtlassian, store TokenStore, clk *fakeClock) *TokenSource 
 func assertNoSecrets(t *testing.T, err error, secrets ...string) {
 	t.Helper()
 	for _, s := range secrets {
-		if s != "" && strings.Contains(err.Error(), s) {
-			t.Fatalf("error %q contains secret %q", err, s)
+		if s != "" {
+			require.NotContains(t, err.Error(), s, "error contains a secret")
 		}
 	}
 }
 
 func TestAuthCodeURL(t *testing.T) {
+	t.Parallel()
 	cfg := NewConfig("my-client", "secret", "https://app.example.com/cb")
 	u, err := url.Parse(AuthCodeURL(cfg, "st", "verifier-123"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := u.Scheme + "://" + u.Host + u.Path; got != AuthURL {
-		t.Errorf("endpoint = %s", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, AuthURL, u.Scheme+"://"+u.Host+u.Path, "endpoint")
 	q := u.Query()
 	want := map[string]string{
 		"audience": "api.atlassian.com", "prompt": "consent", "client_id": "my-client",
@@ -66,41 +62,42 @@ func TestAuthCodeURL(t *testing.T) {
 		"code_challenge_method": "S256", "code_challenge": oauth2.S256ChallengeFromVerifier("verifier-123"),
 	}
 	for k, v := range want {
-		if q.Get(k) != v {
-			t.Errorf("%s = %q, want %q", k, q.Get(k), v)
-		}
+		assert.Equal(t, v, q.Get(k), k)
 	}
-	if q.Has("client_secret") || strings.Contains(u.String(), "secret") {
-		t.Errorf("consent URL carries the client secret: %s", u)
-	}
-	if a, b := NewState(), NewState(); a == b || len(a) < 43 {
-		t.Errorf("NewState gave %q and %q", a, b)
-	}
+	assert.False(t, q.Has("client_secret"), "consent URL carries the client secret: %s", u)
+	assert.NotContains(t, u.String(), "secret", "consent URL carries the client secret")
+	a, b := NewState(), NewState()
+	assert.NotEqual(t, a, b, "NewState twice")
+	assert.GreaterOrEqual(t, len(a), 43, "NewState gave %q", a)
 }
 
 func TestCallbackCode(t *testing.T) {
-	if _, err := CallbackCode(url.Values{"state": {"x"}, "code": {"c"}}, "y"); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("wrong state: %v", err)
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		query url.Values
+		state string
+		want  error // nil: any error
+	}{
+		{"wrong state", url.Values{"state": {"x"}, "code": {"c"}}, "y", ErrStateMismatch},
+		{"missing state", url.Values{"code": {"c"}}, "y", ErrStateMismatch},
+		{"denied", url.Values{"state": {"y"}, "error": {"access_denied"}}, "y", ErrAccessDenied},
+		{"no code", url.Values{"state": {"y"}}, "y", nil},
+		// A lost session (no state kept) must not let a callback without
+		// state through: that is a login CSRF.
+		{"empty state kept, none sent", url.Values{"code": {"c"}}, "", ErrStateMismatch},
+		{"empty state kept, empty sent", url.Values{"state": {""}, "code": {"c"}}, "", ErrStateMismatch},
+	} {
+		_, err := CallbackCode(tc.query, tc.state)
+		if tc.want == nil {
+			assert.Error(t, err, "%s: accepted", tc.name)
+		} else {
+			assert.ErrorIs(t, err, tc.want, tc.name)
+		}
 	}
-	if _, err := CallbackCode(url.Values{"code": {"c"}}, "y"); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("missing state: %v", err)
-	}
-	if _, err := CallbackCode(url.Values{"state": {"y"}, "error": {"access_denied"}}, "y"); !errors.Is(err, ErrAccessDenied) {
-		t.Errorf("denied: %v", err)
-	}
-	if _, err := CallbackCode(url.Values{"state": {"y"}}, "y"); err == nil {
-		t.Error("no code accepted")
-	}
-	// A lost session (no state kept) must not let a callback without state
-	// through: that is a login CSRF.
-	if _, err := CallbackCode(url.Values{"code": {"c"}}, ""); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("empty state accepted: %v", err)
-	}
-	if _, err := CallbackCode(url.Values{"state": {""}, "code": {"c"}}, ""); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("empty state accepted: %v", err)
-	}
-	if c, err := CallbackCode(url.Values{"state": {"y"}, "code": {"c"}}, "y"); err != nil || c != "c" {
-		t.Errorf("got %q, %v", c, err)
+	c, err := CallbackCode(url.Values{"state": {"y"}, "code": {"c"}}, "y")
+	if assert.NoError(t, err) {
+		assert.Equal(t, "c", c)
 	}
 }
 
@@ -108,195 +105,167 @@ func TestCallbackCode(t *testing.T) {
 // redirect to the callback, state check, code exchange with PKCE, store,
 // token source, site lookup.
 func TestCodeExchange(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	cfg := f.config()
 	state, verifier := NewState(), NewState()
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.Get(AuthCodeURL(cfg, state, verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("authorize: %s", resp.Status)
-	}
-	cb, _ := url.Parse(resp.Header.Get("Location"))
+	require.Equal(t, http.StatusFound, resp.StatusCode, "authorize: %s", resp.Status)
+	cb, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
 	code, err := CallbackCode(cb.Query(), state)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	// A wrong verifier is refused, and is no consent problem.
-	if _, err := Exchange(context.Background(), cfg, f.srv.Client(), code, "wrong"); err == nil {
-		t.Fatal("exchange with a wrong PKCE verifier succeeded")
-	} else {
-		var te *TokenError
-		if !errors.As(err, &te) || te.Op != "exchange" || te.StatusCode != 403 || te.Code != "invalid_grant" {
-			t.Fatalf("err = %#v", err)
-		}
-		var re *oauth2.RetrieveError
-		if !errors.As(err, &re) {
-			t.Fatal("RetrieveError not reachable")
-		}
-		if errors.Is(err, ErrConsentRequired) {
-			t.Error("failed exchange reported as ErrConsentRequired")
-		}
-		assertNoSecrets(t, err, f.clientSecret, verifier, code)
-	}
+	_, err = Exchange(t.Context(), cfg, f.srv.Client(), code, "wrong")
+	require.Error(t, err, "exchange with a wrong PKCE verifier succeeded")
+	var te *TokenError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, "exchange", te.Op, "err = %#v", err)
+	require.Equal(t, 403, te.StatusCode, "err = %#v", err)
+	require.Equal(t, "invalid_grant", te.Code, "err = %#v", err)
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re, "RetrieveError not reachable")
+	assert.NotErrorIs(t, err, ErrConsentRequired, "failed exchange reported as ErrConsentRequired")
+	assertNoSecrets(t, err, f.clientSecret, verifier, code)
 
 	// The fake, like Atlassian, burns the code on first use; start again.
 	resp, err = noRedirect.Get(AuthCodeURL(cfg, state, verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	cb, _ = url.Parse(resp.Header.Get("Location"))
-	code, _ = CallbackCode(cb.Query(), state)
-	tok, err := Exchange(context.Background(), cfg, f.srv.Client(), code, verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.AccessToken == "" || tok.RefreshToken == "" || f.exchanges.Load() != 1 {
-		t.Fatalf("token %v, exchanges %d", tok, f.exchanges.Load())
-	}
+	cb, err = url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	code, err = CallbackCode(cb.Query(), state)
+	require.NoError(t, err)
+	tok, err := Exchange(t.Context(), cfg, f.srv.Client(), code, verifier)
+	require.NoError(t, err)
+	require.NotEmpty(t, tok.AccessToken, "token %v", tok)
+	require.NotEmpty(t, tok.RefreshToken, "token %v", tok)
+	require.Equal(t, int64(1), f.exchanges.Load(), "exchanges")
 
 	store := &MemoryStore{}
-	if err := store.Save(context.Background(), key, tok); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, store.Save(t.Context(), key, tok))
 	ts := NewTokenSource(cfg, store, key, WithTokenHTTPClient(f.srv.Client()))
-	sites, err := SitesAt(context.Background(), ts.Client(), f.srv.URL)
-	if err != nil {
-		t.Fatal(err)
+	sites, err := SitesAt(t.Context(), ts.Client(), f.srv.URL)
+	require.NoError(t, err)
+	require.Len(t, sites, 1, "sites = %+v", sites)
+	require.Equal(t, "1324a887-45db-1bf4-1e99-ef0ff456d421", sites[0].ID, "sites = %+v", sites)
+	require.Equal(t, "your-domain", sites[0].Name, "sites = %+v", sites)
+	assert.Equal(t, f.srv.URL+"/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421", sites[0].BaseURL(), "BaseURL")
+	s, ok := SiteByURL(sites, "https://YOUR-domain.atlassian.net/")
+	if assert.True(t, ok, "SiteByURL found nothing") {
+		assert.Equal(t, sites[0].ID, s.ID, "SiteByURL")
 	}
-	if len(sites) != 1 || sites[0].ID != "1324a887-45db-1bf4-1e99-ef0ff456d421" || sites[0].Name != "your-domain" {
-		t.Fatalf("sites = %+v", sites)
-	}
-	if got, want := sites[0].BaseURL(), f.srv.URL+"/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421"; got != want {
-		t.Errorf("BaseURL = %s, want %s", got, want)
-	}
-	if s, ok := SiteByURL(sites, "https://YOUR-domain.atlassian.net/"); !ok || s.ID != sites[0].ID {
-		t.Errorf("SiteByURL = %v, %v", s, ok)
-	}
-	if f.refreshes.Load() != 0 {
-		t.Errorf("%d refreshes for a fresh token", f.refreshes.Load())
-	}
+	assert.Zero(t, f.refreshes.Load(), "refreshes for a fresh token")
 }
 
 func TestSitesDefaultBase(t *testing.T) {
-	if got := (Site{ID: "abc"}).BaseURL(); got != "https://api.atlassian.com/ex/jira/abc" {
-		t.Errorf("BaseURL = %s", got)
-	}
+	t.Parallel()
+	assert.Equal(t, "https://api.atlassian.com/ex/jira/abc", (Site{ID: "abc"}).BaseURL())
 	f := newFakeAtlassian(t)
-	_, err := SitesAt(context.Background(), f.srv.Client(), f.srv.URL) // no token
-	if err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("unauthenticated Sites: %v", err)
-	}
+	_, err := SitesAt(t.Context(), f.srv.Client(), f.srv.URL) // no token
+	assert.ErrorContains(t, err, "401", "unauthenticated Sites")
 }
 
 // TestRefreshRotates: an early refresh replaces both tokens, saves them,
 // and the fake then rejects the old refresh token, as Atlassian does.
 func TestRefreshRotates(t *testing.T) {
+	t.Parallel()
 	f, clk, store, first := setup(t)
 	ts := newSource(f, store, clk)
 
 	// Within the margin of expiry nothing happens, however often asked.
 	for range 3 {
 		tok, err := ts.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tok.AccessToken != first.AccessToken {
-			t.Fatalf("access token changed without refresh")
-		}
+		require.NoError(t, err)
+		require.Equal(t, first.AccessToken, tok.AccessToken, "access token changed without refresh")
 	}
 	clk.Advance(54 * time.Minute) // 6 minutes left: still fresh
-	if tok, _ := ts.Token(); tok.AccessToken != first.AccessToken || f.refreshes.Load() != 0 {
-		t.Fatalf("refreshed with 6 minutes left (margin 5)")
-	}
-	clk.Advance(2 * time.Minute) // 4 minutes left: refresh early
 	tok, err := ts.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.refreshes.Load() != 1 || store.saves.Load() != 1 {
-		t.Fatalf("refreshes %d, saves %d, want 1 and 1", f.refreshes.Load(), store.saves.Load())
-	}
-	if tok.AccessToken == first.AccessToken || tok.RefreshToken == first.RefreshToken {
-		t.Fatal("tokens not rotated")
-	}
-	if want := clk.Now().Add(time.Hour); !tok.Expiry.Equal(want) {
-		t.Errorf("expiry %v, want %v (on the injected clock)", tok.Expiry, want)
-	}
-	stored, _ := store.Load(context.Background(), key)
-	if stored.RefreshToken != tok.RefreshToken || stored.AccessToken != tok.AccessToken {
-		t.Fatal("store does not hold the new token")
-	}
+	require.NoError(t, err)
+	require.Equal(t, first.AccessToken, tok.AccessToken, "refreshed with 6 minutes left (margin 5)")
+	require.Zero(t, f.refreshes.Load(), "refreshed with 6 minutes left (margin 5)")
+	clk.Advance(2 * time.Minute) // 4 minutes left: refresh early
+	tok, err = ts.Token()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
+	require.Equal(t, int64(1), store.saves.Load(), "saves")
+	require.NotEqual(t, first.AccessToken, tok.AccessToken, "tokens not rotated")
+	require.NotEqual(t, first.RefreshToken, tok.RefreshToken, "tokens not rotated")
+	want := clk.Now().Add(time.Hour)
+	assert.True(t, tok.Expiry.Equal(want), "expiry %v, want %v (on the injected clock)", tok.Expiry, want)
+	stored, err := store.Load(t.Context(), key)
+	require.NoError(t, err)
+	require.Equal(t, tok.RefreshToken, stored.RefreshToken, "store does not hold the new token")
+	require.Equal(t, tok.AccessToken, stored.AccessToken, "store does not hold the new token")
 	// The cached token is reused: no second refresh, no second save.
 	for range 3 {
-		if again, _ := ts.Token(); again.AccessToken != tok.AccessToken {
-			t.Fatal("cached token not reused")
-		}
+		again, err := ts.Token()
+		require.NoError(t, err)
+		require.Equal(t, tok.AccessToken, again.AccessToken, "cached token not reused")
 	}
-	if f.refreshes.Load() != 1 || store.saves.Load() != 1 {
-		t.Fatalf("refreshes %d, saves %d after reuse", f.refreshes.Load(), store.saves.Load())
-	}
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes after reuse")
+	require.Equal(t, int64(1), store.saves.Load(), "saves after reuse")
 	// Past the reuse leeway, the old refresh token is dead.
 	clk.Advance(RefreshReuseLeeway)
-	_, err = f.config().TokenSource(withClient(context.Background(), f.srv.Client()),
+	_, err = f.config().TokenSource(withClient(t.Context(), f.srv.Client()),
 		&oauth2.Token{RefreshToken: first.RefreshToken}).Token()
 	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
-		t.Fatalf("old refresh token: %v", err)
-	}
+	require.ErrorAs(t, err, &re, "old refresh token")
+	require.Equal(t, "invalid_grant", re.ErrorCode, "old refresh token")
 }
 
 // TestSavedBeforeUse: by the time a request carries the new access token,
 // the store already holds it.
 func TestSavedBeforeUse(t *testing.T) {
+	t.Parallel()
 	f, clk, store, first := setup(t)
 	var checked int
+	// Both hooks run on the fake server's goroutines: assert, not require.
 	f.onResource = func(at string) {
-		stored, err := store.Load(context.Background(), key)
-		if err != nil || stored.AccessToken != at {
-			t.Errorf("request used %q while the store holds %v (%v)", at, stored, err)
+		stored, err := store.Load(t.Context(), key)
+		if assert.NoError(t, err, "request used %q", at) {
+			assert.Equal(t, at, stored.AccessToken, "request used a token the store does not hold")
 		}
 		checked++
 	}
 	// While the token endpoint answers, the store still holds the old token:
 	// saving happens after the answer, before anyone uses it.
 	f.inRefresh = func() {
-		if stored, _ := store.Load(context.Background(), key); stored.RefreshToken != first.RefreshToken {
-			t.Errorf("store changed before the refresh answered")
+		stored, err := store.Load(t.Context(), key)
+		if assert.NoError(t, err) {
+			assert.Equal(t, first.RefreshToken, stored.RefreshToken, "store changed before the refresh answered")
 		}
 	}
 	ts := newSource(f, store, clk)
 	clk.Advance(time.Hour)
-	if _, err := SitesAt(context.Background(), ts.Client(), f.srv.URL); err != nil {
-		t.Fatal(err)
-	}
-	if checked != 1 || f.refreshes.Load() != 1 {
-		t.Fatalf("checked %d requests, %d refreshes", checked, f.refreshes.Load())
-	}
+	_, err := SitesAt(t.Context(), ts.Client(), f.srv.URL)
+	require.NoError(t, err)
+	require.Equal(t, 1, checked, "checked requests")
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
 }
 
 // TestConcurrentRefreshOnce: many goroutines needing a new token at once
 // cause one refresh, with one source or with several sharing a store.
 func TestConcurrentRefreshOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		sources int
 		locker  bool // the store implements Locker
 	}{{1, true}, {4, true}, {1, false}, {4, false}} {
 		sources := tc.sources
 		t.Run(fmt.Sprintf("%d sources, Locker %v", tc.sources, tc.locker), func(t *testing.T) {
+			t.Parallel()
 			f, clk, counting, _ := setup(t)
 			var store TokenStore = counting
 			if !tc.locker {
 				store = struct{ TokenStore }{counting} // hides Lock
 			}
-			if _, ok := store.(Locker); ok != tc.locker {
-				t.Fatal("test store has the wrong kind")
-			}
+			_, ok := store.(Locker)
+			require.Equal(t, tc.locker, ok, "test store has the wrong kind")
 			// Hold the first refresh until every goroutine has started.
 			started := make(chan struct{})
 			release := make(chan struct{})
@@ -329,16 +298,11 @@ func TestConcurrentRefreshOnce(t *testing.T) {
 			close(release)
 			wg.Wait()
 			for i := range n {
-				if errs[i] != nil {
-					t.Fatalf("goroutine %d: %v", i, errs[i])
-				}
-				if got[i] != got[0] {
-					t.Fatalf("goroutines got different tokens: %q and %q", got[0], got[i])
-				}
+				require.NoError(t, errs[i], "goroutine %d", i)
+				require.Equal(t, got[0], got[i], "goroutines got different tokens")
 			}
-			if f.refreshes.Load() != 1 || counting.saves.Load() != 1 {
-				t.Fatalf("refreshes %d, saves %d, want 1 and 1", f.refreshes.Load(), counting.saves.Load())
-			}
+			assert.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
+			assert.Equal(t, int64(1), counting.saves.Load(), "saves")
 		})
 	}
 }
@@ -347,39 +311,28 @@ func TestConcurrentRefreshOnce(t *testing.T) {
 // token sources for the key wait instead of spending the dead refresh
 // token still in the store.
 func TestSaveFailsHoldsLock(t *testing.T) {
+	t.Parallel()
 	f, clk, store, first := setup(t)
 	a, b := newSource(f, store, clk), newSource(f, store, clk)
 	clk.Advance(time.Hour)
 	store.failing.Store(true)
-	if _, err := a.Token(); !errors.Is(err, ErrTokenNotSaved) {
-		t.Fatalf("a: %v", err)
-	}
-	if !store.locks.held(key) {
-		t.Fatal("lock released while the new token is unsaved")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	_, err := a.Token()
+	require.ErrorIs(t, err, ErrTokenNotSaved, "a")
+	require.True(t, store.locks.held(key), "lock released while the new token is unsaved")
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := b.TokenContext(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("b while a's token is unsaved: %v, want to wait for the lock", err)
-	}
-	if f.refreshes.Load() != 1 {
-		t.Fatalf("%d refreshes", f.refreshes.Load())
-	}
+	_, err = b.TokenContext(ctx)
+	require.ErrorIs(t, err, context.Canceled, "b while a's token is unsaved: want to wait for the lock")
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
 	store.failing.Store(false)
 	ta, err := a.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if store.locks.held(key) {
-		t.Fatal("lock still held after the save")
-	}
+	require.NoError(t, err)
+	require.False(t, store.locks.held(key), "lock still held after the save")
 	tb, err := b.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tb.RefreshToken != ta.RefreshToken || ta.RefreshToken == first.RefreshToken || f.refreshes.Load() != 1 {
-		t.Fatalf("a %q, b %q, refreshes %d", ta.RefreshToken, tb.RefreshToken, f.refreshes.Load())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, ta.RefreshToken, tb.RefreshToken, "b's refresh token")
+	assert.NotEqual(t, first.RefreshToken, ta.RefreshToken, "a's refresh token")
+	assert.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
 }
 
 // TestSaveFails: a store that cannot save gets an ErrTokenNotSaved error,
@@ -387,6 +340,7 @@ func TestSaveFailsHoldsLock(t *testing.T) {
 // from the one refresh is saved and used: no second refresh with a dead
 // refresh token.
 func TestSaveFails(t *testing.T) {
+	t.Parallel()
 	f, clk, store, first := setup(t)
 	var newTok string
 	ts := newSource(f, store, clk)
@@ -394,12 +348,9 @@ func TestSaveFails(t *testing.T) {
 	store.failing.Store(true)
 	for range 2 {
 		tok, err := ts.Token()
-		if !errors.Is(err, ErrTokenNotSaved) || tok != nil {
-			t.Fatalf("Token = %v, %v; want ErrTokenNotSaved", tok, err)
-		}
-		if !strings.Contains(err.Error(), "disk full") {
-			t.Errorf("store's error lost: %v", err)
-		}
+		require.ErrorIs(t, err, ErrTokenNotSaved, "Token")
+		require.Nil(t, tok, "Token")
+		assert.ErrorContains(t, err, "disk full", "store's error lost")
 		f.mu.Lock()
 		for rt := range f.live { // the one live refresh token: the unsaved one
 			newTok = rt
@@ -407,145 +358,123 @@ func TestSaveFails(t *testing.T) {
 		f.mu.Unlock()
 		assertNoSecrets(t, err, first.AccessToken, first.RefreshToken, newTok, f.clientSecret)
 	}
-	if f.refreshes.Load() != 1 {
-		t.Fatalf("%d refreshes while the store failed, want 1", f.refreshes.Load())
-	}
-	if stored, _ := store.Load(context.Background(), key); stored.RefreshToken != first.RefreshToken {
-		t.Fatal("store changed although saving failed")
-	}
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes while the store failed")
+	stored, err := store.Load(t.Context(), key)
+	require.NoError(t, err)
+	require.Equal(t, first.RefreshToken, stored.RefreshToken, "store changed although saving failed")
 	store.failing.Store(false)
 	tok, err := ts.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.refreshes.Load() != 1 || store.saves.Load() != 1 {
-		t.Fatalf("refreshes %d, saves %d after recovery, want 1 and 1", f.refreshes.Load(), store.saves.Load())
-	}
-	if tok.RefreshToken != newTok {
-		t.Fatalf("handed out %q, want the token of the failed save %q", tok.RefreshToken, newTok)
-	}
-	if stored, _ := store.Load(context.Background(), key); stored.RefreshToken != newTok {
-		t.Fatal("recovered token not in the store")
-	}
+	require.NoError(t, err)
+	require.Equal(t, int64(1), f.refreshes.Load(), "refreshes after recovery")
+	require.Equal(t, int64(1), store.saves.Load(), "saves after recovery")
+	require.Equal(t, newTok, tok.RefreshToken, "handed out a token other than that of the failed save")
+	stored, err = store.Load(t.Context(), key)
+	require.NoError(t, err)
+	assert.Equal(t, newTok, stored.RefreshToken, "recovered token not in the store")
 }
 
 // TestRestartResumes: a program that stops and starts again continues
 // from the file store with the rotated refresh token.
 func TestRestartResumes(t *testing.T) {
+	t.Parallel()
 	f := newFakeAtlassian(t)
 	clk := newClock()
 	dir := t.TempDir()
 	fs1, err := NewFileStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	first := f.grant(clk.Now().Add(time.Hour))
-	if err := fs1.Save(context.Background(), key, first); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, fs1.Save(t.Context(), key, first))
 	clk.Advance(time.Hour)
 	tok1, err := newSource(f, fs1, clk).Token()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	// "Restart": new store and source over the same directory.
-	fs2, _ := NewFileStore(dir)
+	fs2, err := NewFileStore(dir)
+	require.NoError(t, err)
 	clk.Advance(time.Hour)
 	ts2 := newSource(f, fs2, clk)
 	tok2, err := ts2.Token()
-	if err != nil {
-		t.Fatalf("after restart: %v", err)
-	}
-	if f.refreshes.Load() != 2 || tok2.RefreshToken == tok1.RefreshToken {
-		t.Fatalf("refreshes %d", f.refreshes.Load())
-	}
+	require.NoError(t, err, "after restart")
+	require.Equal(t, int64(2), f.refreshes.Load(), "refreshes")
+	require.NotEqual(t, tok1.RefreshToken, tok2.RefreshToken, "refresh token not rotated")
 	fi, err := os.Stat(fs2.Path(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
-	}
-	entries, _ := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "token file mode")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
 	// The token and its lock file, no temporary leftovers.
-	if want := []string{filepath.Base(fs2.Path(key)), filepath.Base(fs2.lockPath(key))}; !slices.Equal(names, want) {
-		t.Errorf("directory holds %q, want %q", names, want)
-	}
-	b, _ := os.ReadFile(fs2.Path(key))
-	if !strings.Contains(string(b), tok2.RefreshToken) {
-		t.Error("file does not hold the latest refresh token")
-	}
+	want := []string{filepath.Base(fs2.Path(key)), filepath.Base(fs2.lockPath(key))}
+	assert.Equal(t, want, names, "directory holds")
+	b, err := os.ReadFile(fs2.Path(key))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), tok2.RefreshToken, "file does not hold the latest refresh token")
 }
 
 // TestConsentRequired: a revoked or reused refresh token, or none stored,
 // is ErrConsentRequired, and the error shows no token.
 func TestConsentRequired(t *testing.T) {
+	t.Parallel()
 	t.Run("revoked", func(t *testing.T) {
+		t.Parallel()
 		f, clk, store, first := setup(t)
 		f.revoke(first.RefreshToken)
 		clk.Advance(time.Hour)
 		_, err := newSource(f, store, clk).Token()
-		if !errors.Is(err, ErrConsentRequired) {
-			t.Fatalf("err = %v", err)
-		}
+		require.ErrorIs(t, err, ErrConsentRequired)
 		var te *TokenError
-		if !errors.As(err, &te) || te.StatusCode != http.StatusForbidden || te.Code != "invalid_grant" || te.Op != "refresh" {
-			t.Fatalf("err = %#v", err)
-		}
+		require.ErrorAs(t, err, &te)
+		require.Equal(t, http.StatusForbidden, te.StatusCode, "err = %#v", err)
+		require.Equal(t, "invalid_grant", te.Code, "err = %#v", err)
+		require.Equal(t, "refresh", te.Op, "err = %#v", err)
 		assertNoSecrets(t, err, first.AccessToken, first.RefreshToken, f.clientSecret)
 	})
 	t.Run("unauthorized_client", func(t *testing.T) {
+		t.Parallel()
 		f, clk, store, first := setup(t)
 		f.consentError, f.consentDescription = "unauthorized_client", "refresh_token is invalid"
 		f.revoke(first.RefreshToken)
 		clk.Advance(time.Hour)
-		if _, err := newSource(f, store, clk).Token(); !errors.Is(err, ErrConsentRequired) {
-			t.Fatalf("err = %v", err)
-		}
+		_, err := newSource(f, store, clk).Token()
+		require.ErrorIs(t, err, ErrConsentRequired)
 	})
 	t.Run("reused refresh token", func(t *testing.T) {
+		t.Parallel()
 		// A stale copy of the store (say, restored from a backup) holds a
 		// refresh token that was rotated since: Atlassian refuses it and
 		// revokes the grant.
 		f, clk, store, first := setup(t)
 		clk.Advance(time.Hour)
-		if _, err := newSource(f, store, clk).Token(); err != nil {
-			t.Fatal(err)
-		}
+		_, err := newSource(f, store, clk).Token()
+		require.NoError(t, err)
 		stale := &MemoryStore{}
-		stale.Save(context.Background(), key, first)
+		require.NoError(t, stale.Save(t.Context(), key, first))
 		clk.Advance(RefreshReuseLeeway) // past the leeway Atlassian allows
-		_, err := newSource(f, stale, clk).Token()
-		if !errors.Is(err, ErrConsentRequired) {
-			t.Fatalf("err = %v", err)
-		}
+		_, err = newSource(f, stale, clk).Token()
+		require.ErrorIs(t, err, ErrConsentRequired)
 		// The grant is gone for the up-to-date store as well.
 		clk.Advance(time.Hour)
-		if _, err := newSource(f, store, clk).Token(); !errors.Is(err, ErrConsentRequired) {
-			t.Fatalf("after revocation: %v", err)
-		}
+		_, err = newSource(f, store, clk).Token()
+		require.ErrorIs(t, err, ErrConsentRequired, "after revocation")
 	})
 	t.Run("nothing stored", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAtlassian(t)
 		_, err := NewTokenSource(f.config(), &MemoryStore{}, "nobody").Token()
-		if !errors.Is(err, ErrConsentRequired) || !errors.Is(err, ErrTokenNotFound) {
-			t.Fatalf("err = %v", err)
-		}
+		require.ErrorIs(t, err, ErrConsentRequired)
+		require.ErrorIs(t, err, ErrTokenNotFound)
 	})
 	t.Run("no refresh token", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAtlassian(t)
 		clk := newClock()
 		store := &MemoryStore{}
-		store.Save(context.Background(), key, &oauth2.Token{AccessToken: "at-x", Expiry: clk.Now().Add(-time.Minute)})
+		require.NoError(t, store.Save(t.Context(), key, &oauth2.Token{AccessToken: "at-x", Expiry: clk.Now().Add(-time.Minute)}))
 		_, err := newSource(f, store, clk).Token()
-		if !errors.Is(err, ErrConsentRequired) {
-			t.Fatalf("err = %v", err)
-		}
+		require.ErrorIs(t, err, ErrConsentRequired)
 		assertNoSecrets(t, err, "at-x")
 	})
 }
@@ -553,106 +482,88 @@ func TestConsentRequired(t *testing.T) {
 // TestRefreshSurvivesCancel: a caller that gives up while the token
 // endpoint answers does not lose the rotated token.
 func TestRefreshSurvivesCancel(t *testing.T) {
+	t.Parallel()
 	f, clk, store, first := setup(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.inRefresh = cancel // the caller gives up while the answer is on its way
 	ts := newSource(f, store, clk)
 	clk.Advance(time.Hour)
-	ts.TokenContext(ctx)
-	stored, _ := store.Load(context.Background(), key)
-	if stored.RefreshToken == first.RefreshToken {
-		t.Fatal("rotated token lost when the caller cancelled")
-	}
-	if tok, err := ts.Token(); err != nil || tok.RefreshToken != stored.RefreshToken || f.refreshes.Load() != 1 {
-		t.Fatalf("Token = %v, %v; refreshes %d", tok, err, f.refreshes.Load())
-	}
+	_, _ = ts.TokenContext(ctx) // either outcome: what counts is what was saved
+	stored, err := store.Load(t.Context(), key)
+	require.NoError(t, err)
+	require.NotEqual(t, first.RefreshToken, stored.RefreshToken, "rotated token lost when the caller cancelled")
+	tok, err := ts.Token()
+	require.NoError(t, err)
+	assert.Equal(t, stored.RefreshToken, tok.RefreshToken, "Token")
+	assert.Equal(t, int64(1), f.refreshes.Load(), "refreshes")
 }
 
 func TestTransportDoesNotMutate(t *testing.T) {
+	t.Parallel()
 	f, clk, store, _ := setup(t)
 	ts := newSource(f, store, clk)
-	req, _ := http.NewRequest("GET", f.srv.URL+"/ex/jira/x/rest/api/3/webhook", nil)
+	req, err := http.NewRequestWithContext(t.Context(), "GET", f.srv.URL+"/ex/jira/x/rest/api/3/webhook", nil)
+	require.NoError(t, err)
 	resp, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %s", resp.Status)
-	}
-	if req.Header.Get("Authorization") != "" {
-		t.Error("caller's request was modified")
-	}
+	require.Equal(t, 200, resp.StatusCode, "status %s", resp.Status)
+	assert.Empty(t, req.Header.Get("Authorization"), "caller's request was modified")
 	for _, s := range []string{fmt.Sprintf("%v", ts), fmt.Sprintf("%+v", ts.Client()), fmt.Sprintf("%#v", ts.Transport(nil))} {
-		if strings.Contains(s, "at-") || strings.Contains(s, "rt-") || strings.Contains(s, f.clientSecret) {
-			t.Errorf("printed form reveals a secret: %s", s)
+		for _, secret := range []string{"at-", "rt-", f.clientSecret} {
+			assert.NotContains(t, s, secret, "printed form reveals a secret")
 		}
 	}
 }
 
 func TestFileStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fs, err := NewFileStore(filepath.Join(dir, "tokens"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := fs.Load(ctx, "x"); !errors.Is(err, ErrTokenNotFound) {
-		t.Fatalf("Load of nothing: %v", err)
-	}
+	require.NoError(t, err)
+	ctx := t.Context()
+	_, err = fs.Load(ctx, "x")
+	require.ErrorIs(t, err, ErrTokenNotFound, "Load of nothing")
 	exp := time.Unix(1_800_000_000, 0).UTC()
 	keys := []string{"a", "A", "../../escape", "user/1", ".", "..", "", "é"}
 	for i, k := range keys {
-		if err := fs.Save(ctx, k, &oauth2.Token{AccessToken: fmt.Sprint("at", i), RefreshToken: "rt", Expiry: exp}); err != nil {
-			t.Fatalf("Save(%q): %v", k, err)
-		}
+		require.NoError(t, fs.Save(ctx, k, &oauth2.Token{AccessToken: fmt.Sprint("at", i), RefreshToken: "rt", Expiry: exp}), "Save(%q)", k)
 	}
 	for i, k := range keys {
 		tok, err := fs.Load(ctx, k)
-		if err != nil || tok.AccessToken != fmt.Sprint("at", i) || !tok.Expiry.Equal(exp) {
-			t.Fatalf("Load(%q) = %v, %v", k, tok, err)
-		}
-		if filepath.Dir(fs.Path(k)) != filepath.Join(dir, "tokens") {
-			t.Errorf("key %q stored outside the directory: %s", k, fs.Path(k))
-		}
+		require.NoError(t, err, "Load(%q)", k)
+		require.Equal(t, fmt.Sprint("at", i), tok.AccessToken, "Load(%q)", k)
+		require.True(t, tok.Expiry.Equal(exp), "Load(%q): expiry %v, want %v", k, tok.Expiry, exp)
+		assert.Equal(t, filepath.Join(dir, "tokens"), filepath.Dir(fs.Path(k)), "key %q stored outside the directory", k)
 	}
-	if fi, _ := os.Stat(filepath.Join(dir, "tokens")); fi.Mode().Perm() != 0o700 {
-		t.Errorf("directory mode %v", fi.Mode().Perm())
-	}
-	os.WriteFile(fs.Path("bad"), []byte("{not json"), 0o600)
-	if _, err := fs.Load(ctx, "bad"); err == nil || errors.Is(err, ErrTokenNotFound) {
-		t.Errorf("corrupt file: %v", err)
+	fi, err := os.Stat(filepath.Join(dir, "tokens"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), "directory mode")
+	require.NoError(t, os.WriteFile(fs.Path("bad"), []byte("{not json"), 0o600))
+	_, err = fs.Load(ctx, "bad")
+	if assert.Error(t, err, "corrupt file") {
+		assert.NotErrorIs(t, err, ErrTokenNotFound, "corrupt file")
 	}
 }
 
 func TestLockerHonoursContext(t *testing.T) {
+	t.Parallel()
 	var s MemoryStore
-	unlock, err := s.Lock(context.Background(), "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	unlock, err := s.Lock(t.Context(), "k")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := s.Lock(ctx, "k"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Lock while held with a cancelled context: %v", err)
-	}
-	other, err := s.Lock(context.Background(), "other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.Lock(ctx, "k")
+	require.ErrorIs(t, err, context.Canceled, "Lock while held with a cancelled context")
+	other, err := s.Lock(t.Context(), "other")
+	require.NoError(t, err)
 	other()
 	unlock()
 	unlock() // twice is harmless
-	again, err := s.Lock(context.Background(), "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !s.locks.held("k") {
-		t.Error("lock not held")
-	}
+	again, err := s.Lock(t.Context(), "k")
+	require.NoError(t, err)
+	assert.True(t, s.locks.held("k"), "lock not held")
 	again()
-	if len(s.locks.m) != 0 {
-		t.Errorf("%d lock entries left", len(s.locks.m))
-	}
+	assert.Zero(t, s.locks.size(), "lock entries left")
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/internal/jiratime"
 	"github.com/jirahooks/jirahooks/internal/qsh"
 	"github.com/jirahooks/jirahooks/jiratest"
@@ -21,12 +23,21 @@ func wantErrors(t *testing.T, b []byte, msg string) {
 	var ec struct {
 		ErrorMessages []string `json:"errorMessages"`
 	}
-	if err := json.Unmarshal(b, &ec); err != nil || !slices.Contains(ec.ErrorMessages, msg) {
-		t.Fatalf("body %s, want errorMessages with %q", b, msg)
-	}
+	require.NoError(t, json.Unmarshal(b, &ec), "body %s, want errorMessages with %q", b, msg)
+	require.Contains(t, ec.ErrorMessages, msg, "body %s", b)
+}
+
+// status makes req with c and returns the status, closing the body.
+func status(t *testing.T, c *http.Client, req *http.Request) int {
+	t.Helper()
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	oauth := srv.AddOAuthApp("oauth-client", []byte("client-secret"))
@@ -35,57 +46,43 @@ func TestAuthentication(t *testing.T) {
 	srv.AddAdmin("admin@example.com", "admintok")
 	plain := srv.Client()
 	u := srv.URL() + "/rest/api/3/webhook"
-
-	if st, _, _ := call(t, plain, "GET", u, nil); st != 401 {
-		t.Errorf("anonymous: %d, want 401", st)
+	get := func(target string) *http.Request {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", target, nil)
+		require.NoError(t, err)
+		return req
 	}
+
+	st, _, _ := call(t, plain, "GET", u, nil)
+	assert.Equal(t, 401, st, "anonymous")
 	for _, who := range [][2]string{{"dev@example.com", "tok"}, {"admin@example.com", "admintok"}} {
-		req, _ := http.NewRequest("GET", u, nil)
+		req := get(u)
 		req.SetBasicAuth(who[0], who[1])
 		resp, err := plain.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var ec struct{ ErrorMessages []string }
 		_ = json.NewDecoder(resp.Body).Decode(&ec)
 		resp.Body.Close()
-		if resp.StatusCode != 403 || len(ec.ErrorMessages) != 1 || ec.ErrorMessages[0] != "Only Connect and OAuth 2.0 apps can use this operation." {
-			t.Errorf("basic auth %s: %d %v, want 403 with Jira's message", who[0], resp.StatusCode, ec.ErrorMessages)
-		}
+		assert.Equal(t, 403, resp.StatusCode, "basic auth %s", who[0])
+		assert.Equal(t, []string{"Only Connect and OAuth 2.0 apps can use this operation."}, ec.ErrorMessages, "basic auth %s: want Jira's message", who[0])
 	}
-	req, _ := http.NewRequest("GET", u, nil)
+	req := get(u)
 	req.SetBasicAuth("dev@example.com", "wrong")
-	if resp, err := plain.Do(req); err != nil || resp.StatusCode != 401 {
-		t.Errorf("wrong basic password: %v %v, want 401", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
-	}
-	req, _ = http.NewRequest("GET", u, nil)
+	assert.Equal(t, 401, status(t, plain, req), "wrong basic password")
+	req = get(u)
 	req.Header.Set("Authorization", "Bearer not-a-token")
-	if resp, err := plain.Do(req); err != nil || resp.StatusCode != 401 {
-		t.Errorf("unknown bearer token: %v %v, want 401", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
-	}
+	assert.Equal(t, 401, status(t, plain, req), "unknown bearer token")
 	// A hand-made bearer request with the app's token.
-	req, _ = http.NewRequest("GET", u, nil)
+	req = get(u)
 	req.Header.Set("Authorization", "Bearer "+oauth.Token())
-	if resp, err := plain.Do(req); err != nil || resp.StatusCode != 200 {
-		t.Errorf("bearer token: %v %v, want 200", resp.StatusCode, err)
-	} else {
-		resp.Body.Close()
-	}
-	if st, _, b := call(t, conn.HTTPClient(), "GET", u+"?startAt=0&maxResults=5", nil); st != 200 {
-		t.Errorf("Connect app: %d %s", st, b)
-	}
+	assert.Equal(t, 200, status(t, plain, req), "bearer token")
+	st, _, b := call(t, conn.HTTPClient(), "GET", u+"?startAt=0&maxResults=5", nil)
+	assert.Equal(t, 200, st, "Connect app: %s", b)
 	// Connect JWTs signed independently: good, wrong qsh, wrong secret, expired.
 	sign := func(secret, iss, q string, exp time.Time) string {
 		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 			"iss": iss, "iat": time.Now().Unix(), "exp": exp.Unix(), "qsh": q,
 		}).SignedString([]byte(secret))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return tok
 	}
 	good := qsh.Hash("GET", "/rest/api/2/webhook", url.Values{"maxResults": {"3"}})
@@ -102,26 +99,16 @@ func TestAuthentication(t *testing.T) {
 		{"unknown app", sign("shared-secret", "com.example.other", good, later), 401},
 		{"expired", sign("shared-secret", "com.example.app", good, time.Now().Add(-time.Hour)), 401},
 	} {
-		req, _ := http.NewRequest("GET", srv.URL()+"/rest/api/2/webhook?maxResults=3", nil)
+		req := get(srv.URL() + "/rest/api/2/webhook?maxResults=3")
 		req.Header.Set("Authorization", "JWT "+c.tok)
-		resp, err := plain.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != c.want {
-			t.Errorf("Connect JWT %s: %d, want %d", c.name, resp.StatusCode, c.want)
-		}
+		assert.Equal(t, c.want, status(t, plain, req), "Connect JWT %s", c.name)
 	}
 	// Failed deliveries: Connect apps only.
-	st, _, b := call(t, oauth.HTTPClient(), "GET", u+"/failed", nil)
-	if st != 403 {
-		t.Errorf("OAuth app on /webhook/failed: %d", st)
-	}
+	st, _, b = call(t, oauth.HTTPClient(), "GET", u+"/failed", nil)
+	assert.Equal(t, 403, st, "OAuth app on /webhook/failed")
 	wantErrors(t, b, "Only Connect apps can use this operation.")
-	if st, _, _ := call(t, conn.HTTPClient(), "GET", u+"/failed", nil); st != 200 {
-		t.Errorf("Connect app on /webhook/failed: %d", st)
-	}
+	st, _, _ = call(t, conn.HTTPClient(), "GET", u+"/failed", nil)
+	assert.Equal(t, 200, st, "Connect app on /webhook/failed")
 	// The request log knows who called.
 	var apps []string
 	for _, r := range srv.Requests() {
@@ -129,12 +116,12 @@ func TestAuthentication(t *testing.T) {
 			apps = append(apps, r.App)
 		}
 	}
-	if !slices.Contains(apps, "oauth-client") || !slices.Contains(apps, "com.example.app") {
-		t.Errorf("request log apps = %v", apps)
-	}
+	assert.Contains(t, apps, "oauth-client", "request log apps")
+	assert.Contains(t, apps, "com.example.app", "request log apps")
 }
 
 func TestRegisterListShapes(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	srv := jiratest.NewServer(jiratest.WithClock(jiratest.NewClock(start)))
 	defer srv.Close()
@@ -146,55 +133,52 @@ func TestRegisterListShapes(t *testing.T) {
 		hookDetails{"events": []string{"issue_property_set"}, "jqlFilter": "project = PROJ", "issuePropertyKeysFilter": []string{"my-issue-property-key"}},
 	)
 	r := res.WebhookRegistrationResult
-	if len(r) != 4 || r[0].CreatedWebhookID == nil || r[1].CreatedWebhookID != nil || r[2].CreatedWebhookID == nil || r[3].CreatedWebhookID == nil {
-		t.Fatalf("results = %+v", r)
+	require.Len(t, r, 4, "results = %+v", r)
+	for i, created := range []bool{true, false, true, true} {
+		require.Equal(t, created, r[i].CreatedWebhookID != nil, "result %d = %+v", i, r[i])
 	}
-	if !slices.Equal(r[1].Errors, []string{"The clause watchCount is unsupported"}) {
-		t.Errorf("errors = %q", r[1].Errors)
-	}
-	if !(*r[0].CreatedWebhookID < *r[2].CreatedWebhookID && *r[2].CreatedWebhookID < *r[3].CreatedWebhookID) {
-		t.Errorf("ids not increasing: %d %d %d", *r[0].CreatedWebhookID, *r[2].CreatedWebhookID, *r[3].CreatedWebhookID)
-	}
+	assert.Equal(t, []string{"The clause watchCount is unsupported"}, r[1].Errors)
+	assert.True(t, *r[0].CreatedWebhookID < *r[2].CreatedWebhookID && *r[2].CreatedWebhookID < *r[3].CreatedWebhookID,
+		"ids not increasing: %d %d %d", *r[0].CreatedWebhookID, *r[2].CreatedWebhookID, *r[3].CreatedWebhookID)
 	// The raw answer has exactly Jira's shape.
 	st, _, raw := call(t, app.HTTPClient(), "POST", srv.URL()+"/rest/api/2/webhook",
 		map[string]any{"url": "https://app.example.com/hook", "webhooks": []any{details("text ~ x", "jira:issue_created")}})
-	if st != 200 || string(raw) != `{"webhookRegistrationResult":[{"errors":["The clause text is unsupported"]}]}` {
-		t.Errorf("raw answer %d %s", st, raw)
-	}
+	assert.Equal(t, 200, st, "raw answer %s", raw)
+	assert.Equal(t, `{"webhookRegistrationResult":[{"errors":["The clause text is unsupported"]}]}`, string(raw), "raw answer")
 
 	st, _, b := call(t, app.HTTPClient(), "GET", srv.URL()+"/rest/api/3/webhook", nil)
-	if st != 200 {
-		t.Fatalf("list: %d %s", st, b)
-	}
+	require.Equal(t, 200, st, "list: %s", b)
 	raws := decode[map[string]json.RawMessage](t, b)
 	var vals []map[string]json.RawMessage
 	_ = json.Unmarshal(raws["values"], &vals)
-	if len(vals) != 3 {
-		t.Fatalf("values = %s", raws["values"])
+	require.Len(t, vals, 3, "values = %s", raws["values"])
+	assert.Equal(t, `"2026-03-31T12:00:00.000+0000"`, string(vals[0]["expirationDate"]), "expirationDate: want Jira's string 30 days on")
+	for field, want := range map[string]string{
+		"url":            `"https://app.example.com/hook"`,
+		"jqlFilter":      `"project = PROJ"`,
+		"fieldIdsFilter": `["summary","customfield_10029"]`,
+		"events":         `["jira:issue_created","jira:issue_updated"]`,
+	} {
+		assert.Equal(t, want, string(vals[0][field]), "first webhook's %s", field)
 	}
-	if got := string(vals[0]["expirationDate"]); got != `"2026-03-31T12:00:00.000+0000"` {
-		t.Errorf("expirationDate = %s, want Jira's string 30 days on", got)
-	}
-	if string(vals[0]["url"]) != `"https://app.example.com/hook"` || string(vals[0]["jqlFilter"]) != `"project = PROJ"` ||
-		string(vals[0]["fieldIdsFilter"]) != `["summary","customfield_10029"]` || string(vals[0]["events"]) != `["jira:issue_created","jira:issue_updated"]` {
-		t.Errorf("first webhook = %v", vals[0])
-	}
-	if _, ok := vals[1]["fieldIdsFilter"]; ok {
-		t.Errorf("absent filter should be omitted: %v", vals[1])
-	}
-	if string(vals[2]["issuePropertyKeysFilter"]) != `["my-issue-property-key"]` {
-		t.Errorf("third webhook = %v", vals[2])
-	}
+	assert.NotContains(t, vals[1], "fieldIdsFilter", "absent filter should be omitted")
+	assert.Equal(t, `["my-issue-property-key"]`, string(vals[2]["issuePropertyKeysFilter"]), "third webhook")
 	p := decode[page](t, b)
-	if !p.IsLast || p.Total != 3 || p.StartAt != 0 || p.MaxResults != 100 || p.NextPage != "" || p.Self != srv.URL()+"/rest/api/3/webhook?maxResults=100&startAt=0" {
-		t.Errorf("page = %+v", p)
-	}
-	if got := srv.Webhooks(app); len(got) != 3 || got[0].App != "c1" || !got[0].ExpirationDate.Equal(start.Add(30*24*time.Hour)) {
-		t.Errorf("Webhooks = %+v", got)
+	assert.True(t, p.IsLast, "page = %+v", p)
+	assert.Equal(t, int64(3), p.Total, "page = %+v", p)
+	assert.Zero(t, p.StartAt, "page = %+v", p)
+	assert.Equal(t, 100, p.MaxResults, "page = %+v", p)
+	assert.Empty(t, p.NextPage, "page = %+v", p)
+	assert.Equal(t, srv.URL()+"/rest/api/3/webhook?maxResults=100&startAt=0", p.Self, "page's self")
+	got := srv.Webhooks(app)
+	if assert.Len(t, got, 3, "Webhooks = %+v", got) {
+		assert.Equal(t, "c1", got[0].App, "Webhooks = %+v", got)
+		assert.True(t, got[0].ExpirationDate.Equal(start.Add(30*24*time.Hour)), "Webhooks = %+v", got)
 	}
 }
 
 func TestRegistrationErrors(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer(jiratest.WithKnownEvents("jira:issue_created", "jira:issue_updated"))
 	defer srv.Close()
 	app := srv.AddOAuthApp("c1", []byte("s"))
@@ -220,21 +204,19 @@ func TestRegistrationErrors(t *testing.T) {
 		nil,
 		nil,
 	}
+	require.Len(t, res.WebhookRegistrationResult, len(want))
 	for i, w := range want {
 		got := res.WebhookRegistrationResult[i]
 		switch {
 		case i == 6:
-			if len(got.Errors) != 1 || !strings.HasPrefix(got.Errors[0], "Error in the JQL Query") {
-				t.Errorf("item %d errors %q", i, got.Errors)
+			if assert.Len(t, got.Errors, 1, "item %d errors %q", i, got.Errors) {
+				assert.True(t, strings.HasPrefix(got.Errors[0], "Error in the JQL Query"), "item %d errors %q", i, got.Errors)
 			}
 		case w == nil:
-			if got.CreatedWebhookID == nil {
-				t.Errorf("item %d refused: %q", i, got.Errors)
-			}
+			assert.NotNil(t, got.CreatedWebhookID, "item %d refused: %q", i, got.Errors)
 		default:
-			if got.CreatedWebhookID != nil || !slices.Equal(got.Errors, w) {
-				t.Errorf("item %d = %v %q, want %q", i, got.CreatedWebhookID, got.Errors, w)
-			}
+			assert.Nil(t, got.CreatedWebhookID, "item %d created", i)
+			assert.Equal(t, w, got.Errors, "item %d errors", i)
 		}
 	}
 	// Whole-request errors: 400 with an ErrorCollection, nothing registered.
@@ -250,31 +232,30 @@ func TestRegistrationErrors(t *testing.T) {
 		`[1,2]`,
 	} {
 		st, _, b := call(t, c, "POST", u, body)
-		if st != 400 {
-			t.Errorf("POST %v: %d %s, want 400", body, st, b)
+		if !assert.Equal(t, 400, st, "POST %v: %s", body, b) {
 			continue
 		}
-		if ec := decode[map[string]any](t, b); ec["errorMessages"] == nil {
-			t.Errorf("POST %v: no errorMessages in %s", body, b)
-		}
+		assert.NotNil(t, decode[map[string]any](t, b)["errorMessages"], "POST %v: no errorMessages in %s", body, b)
 	}
+	// Each method on each endpoint; only these two have a status to check,
+	// and none may register anything (counted below).
 	for _, m := range []string{"PUT", "DELETE"} {
-		if st, _, b := call(t, c, m, u+"/refresh", `{}`); m == "PUT" && st != 400 {
-			t.Errorf("refresh without ids: %d %s", st, b)
+		st, _, b := call(t, c, m, u+"/refresh", `{}`)
+		if m == "PUT" {
+			assert.Equal(t, 400, st, "refresh without ids: %s", b)
 		}
-		if st, _, _ := call(t, c, m, u, `{"webhookIds": null}`); m == "DELETE" && st != 400 {
-			t.Errorf("delete with null ids: %d", st)
+		st, _, _ = call(t, c, m, u, `{"webhookIds": null}`)
+		if m == "DELETE" {
+			assert.Equal(t, 400, st, "delete with null ids")
 		}
 	}
-	if st, _, _ := call(t, c, "PATCH", u, `{}`); st != 405 {
-		t.Errorf("PATCH: %d", st)
-	}
-	if got := len(srv.Webhooks(nil)); got != before {
-		t.Errorf("bad requests registered webhooks: %d -> %d", before, got)
-	}
+	st, _, _ := call(t, c, "PATCH", u, `{}`)
+	assert.Equal(t, 405, st, "PATCH")
+	assert.Len(t, srv.Webhooks(nil), before, "bad requests registered webhooks")
 }
 
 func TestOneURLPerApp(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	app := srv.AddOAuthApp("c1", []byte("s"))
@@ -282,9 +263,7 @@ func TestOneURLPerApp(t *testing.T) {
 	register(t, srv, app, "https://a.example.com/h", details("project = A", "jira:issue_created"))
 	st, _, b := call(t, app.HTTPClient(), "POST", srv.URL()+"/rest/api/3/webhook",
 		map[string]any{"url": "https://a.example.com/other", "webhooks": []any{details("project = A", "jira:issue_created")}})
-	if st != 400 {
-		t.Fatalf("second URL: %d %s", st, b)
-	}
+	require.Equal(t, 400, st, "second URL: %s", b)
 	wantErrors(t, b, "Only a single URL per app is allowed to be registered.")
 	// Another app may use any URL, the same app the same URL.
 	ids(t, register(t, srv, other, "https://a.example.com/other", details("project = A", "jira:issue_created")))
@@ -297,13 +276,12 @@ func TestOneURLPerApp(t *testing.T) {
 	conn := srv.AddConnectApp("k", []byte("x"), jiratest.WithBaseURL("https://conn.example.com/app"))
 	st, _, b = call(t, conn.HTTPClient(), "POST", srv.URL()+"/rest/api/3/webhook",
 		map[string]any{"url": "https://evil.example.com/app/h", "webhooks": []any{details("project = A", "jira:issue_created")}})
-	if st != 400 {
-		t.Errorf("foreign base URL: %d %s", st, b)
-	}
+	assert.Equal(t, 400, st, "foreign base URL: %s", b)
 	ids(t, register(t, srv, conn, "https://conn.example.com/app/hook", details("project = A", "jira:issue_created")))
 }
 
 func TestOwnership(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	a := srv.AddOAuthApp("a", []byte("sa"))
@@ -312,49 +290,37 @@ func TestOwnership(t *testing.T) {
 	bIDs := ids(t, register(t, srv, b, "https://b.example.com/h", details("project = A", "jira:issue_created")))
 	list := func(app *jiratest.App) []int64 {
 		st, _, body := call(t, app.HTTPClient(), "GET", srv.URL()+"/rest/api/2/webhook", nil)
-		if st != 200 {
-			t.Fatalf("list: %d", st)
-		}
+		require.Equal(t, 200, st, "list")
 		var out []int64
 		for _, v := range decode[page](t, body).Values {
 			out = append(out, int64(v["id"].(float64)))
 		}
 		return out
 	}
-	if got := list(a); !slices.Equal(got, aIDs) {
-		t.Errorf("a sees %v, want %v", got, aIDs)
-	}
-	if got := list(b); !slices.Equal(got, bIDs) {
-		t.Errorf("b sees %v, want %v", got, bIDs)
-	}
+	assert.Equal(t, aIDs, list(a), "a sees")
+	assert.Equal(t, bIDs, list(b), "b sees")
 	// b deletes and refreshes a's ids: ignored.
 	srv.Advance(24 * time.Hour)
 	before := srv.Webhooks(a)
-	if st, _, _ := call(t, b.HTTPClient(), "DELETE", srv.URL()+"/rest/api/3/webhook", map[string]any{"webhookIds": aIDs}); st != 202 {
-		t.Errorf("foreign delete: %d, want 202", st)
-	}
+	require.Len(t, before, 2)
+	st, _, _ := call(t, b.HTTPClient(), "DELETE", srv.URL()+"/rest/api/3/webhook", map[string]any{"webhookIds": aIDs})
+	assert.Equal(t, 202, st, "foreign delete")
 	st, _, body := call(t, b.HTTPClient(), "PUT", srv.URL()+"/rest/api/3/webhook/refresh", map[string]any{"webhookIds": aIDs})
-	if st != 200 {
-		t.Errorf("foreign refresh: %d %s", st, body)
-	}
+	assert.Equal(t, 200, st, "foreign refresh: %s", body)
 	after := srv.Webhooks(a)
-	if len(after) != 2 || !after[0].ExpirationDate.Equal(before[0].ExpirationDate) {
-		t.Errorf("a's webhooks changed by b: %+v -> %+v", before, after)
+	if assert.Len(t, after, 2, "a's webhooks changed by b: %+v -> %+v", before, after) {
+		assert.True(t, after[0].ExpirationDate.Equal(before[0].ExpirationDate), "a's webhooks changed by b: %+v -> %+v", before, after)
 	}
 	// a deletes its first and an unknown id.
 	st, _, body = call(t, a.HTTPClient(), "DELETE", srv.URL()+"/rest/api/3/webhook", map[string]any{"webhookIds": []int64{aIDs[0], 999999, bIDs[0]}})
-	if st != 202 || len(body) != 0 {
-		t.Errorf("delete: %d %q", st, body)
-	}
-	if got := list(a); !slices.Equal(got, aIDs[1:]) {
-		t.Errorf("after delete a sees %v", got)
-	}
-	if got := list(b); !slices.Equal(got, bIDs) {
-		t.Errorf("after a's delete b sees %v", got)
-	}
+	assert.Equal(t, 202, st, "delete")
+	assert.Empty(t, body, "delete's answer")
+	assert.Equal(t, aIDs[1:], list(a), "after delete a sees")
+	assert.Equal(t, bIDs, list(b), "after a's delete b sees")
 }
 
 func TestExpiryAndRefresh(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	srv := jiratest.NewServer(jiratest.WithClock(jiratest.NewClock(start)))
 	defer srv.Close()
@@ -364,45 +330,38 @@ func TestExpiryAndRefresh(t *testing.T) {
 
 	srv.Advance(29 * 24 * time.Hour)
 	st, _, b := call(t, app.HTTPClient(), "PUT", srv.URL()+"/rest/api/3/webhook/refresh", map[string]any{"webhookIds": []int64{hid[0], 424242}})
-	if st != 200 {
-		t.Fatalf("refresh: %d %s", st, b)
-	}
+	require.Equal(t, 200, st, "refresh: %s", b)
 	wantExp := start.Add(59 * 24 * time.Hour)
-	if string(b) != `{"expirationDate":"`+wantExp.Format(jiratime.Layout)+`"}` {
-		t.Errorf("refresh answer %s", b)
-	}
+	assert.Equal(t, `{"expirationDate":"`+wantExp.Format(jiratime.Layout)+`"}`, string(b), "refresh answer")
 	// Day 30: the unrefreshed webhook is gone from lists and deliveries.
 	srv.Advance(24*time.Hour - time.Millisecond)
-	if got := srv.Webhooks(app); len(got) != 2 {
-		t.Fatalf("1ms before expiry: %d webhooks", len(got))
-	}
+	require.Len(t, srv.Webhooks(app), 2, "1ms before expiry")
 	srv.Advance(time.Millisecond)
 	got := srv.Webhooks(app)
-	if len(got) != 1 || got[0].ID != hid[0] || !got[0].ExpirationDate.Equal(wantExp) {
-		t.Fatalf("after expiry: %+v", got)
-	}
+	require.Len(t, got, 1, "after expiry: %+v", got)
+	require.Equal(t, hid[0], got[0].ID, "after expiry: %+v", got)
+	require.True(t, got[0].ExpirationDate.Equal(wantExp), "after expiry: %+v", got)
 	st, _, b = call(t, app.HTTPClient(), "GET", srv.URL()+"/rest/api/3/webhook", nil)
-	if p := decode[page](t, b); st != 200 || p.Total != 1 || len(p.Values) != 1 {
-		t.Errorf("list after expiry: %d %+v", st, p)
-	}
-	if d := srv.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: "PRJ-1"})); len(d) != 0 || rc.count() != 0 {
-		t.Errorf("expired webhook got a delivery: %+v", d)
-	}
-	if d := srv.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "PRJ-1"})); len(d) != 1 || !d[0].OK() {
-		t.Errorf("refreshed webhook: %+v", d)
+	p := decode[page](t, b)
+	assert.Equal(t, 200, st, "list after expiry")
+	assert.Equal(t, int64(1), p.Total, "list after expiry: %+v", p)
+	assert.Len(t, p.Values, 1, "list after expiry: %+v", p)
+	d := srv.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: "PRJ-1"}))
+	assert.Empty(t, d, "expired webhook got a delivery")
+	assert.Zero(t, rc.count(), "expired webhook got a delivery")
+	d = srv.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "PRJ-1"}))
+	if assert.Len(t, d, 1, "refreshed webhook: %+v", d) {
+		assert.True(t, d[0].OK(), "refreshed webhook: %+v", d)
 	}
 	// Refreshing an expired id does not revive it.
 	call(t, app.HTTPClient(), "PUT", srv.URL()+"/rest/api/3/webhook/refresh", map[string]any{"webhookIds": []int64{hid[1]}})
-	if got := srv.Webhooks(app); len(got) != 1 {
-		t.Errorf("expired webhook revived: %+v", got)
-	}
+	assert.Len(t, srv.Webhooks(app), 1, "expired webhook revived")
 	srv.Advance(30 * 24 * time.Hour)
-	if got := srv.Webhooks(nil); len(got) != 0 {
-		t.Errorf("all should have expired: %+v", got)
-	}
+	assert.Empty(t, srv.Webhooks(nil), "all should have expired")
 }
 
 func TestOffsetPages(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer(jiratest.WithMaxResults(100))
 	defer srv.Close()
 	app := srv.AddConnectApp("k", []byte("s"))
@@ -417,32 +376,25 @@ func TestOffsetPages(t *testing.T) {
 	next := srv.URL() + "/rest/api/3/webhook?maxResults=1000"
 	var sizes []int
 	for pages := 0; next != ""; pages++ {
-		if pages > 10 {
-			t.Fatal("too many pages")
-		}
+		require.LessOrEqual(t, pages, 10, "too many pages")
 		st, _, b := call(t, c, "GET", next, nil)
-		if st != 200 {
-			t.Fatalf("GET %s: %d %s", next, st, b)
-		}
+		require.Equal(t, 200, st, "GET %s: %s", next, b)
 		p := decode[page](t, b)
-		if p.MaxResults != 100 || p.Total != 250 || p.StartAt != int64(len(seen)) {
-			t.Errorf("page %d: %+v", pages, p)
-		}
-		if pages == 0 && p.Self != srv.URL()+"/rest/api/3/webhook?maxResults=100&startAt=0" {
-			t.Errorf("self %s for %s", p.Self, next)
+		assert.Equal(t, 100, p.MaxResults, "page %d: %+v", pages, p)
+		assert.Equal(t, int64(250), p.Total, "page %d: %+v", pages, p)
+		assert.Equal(t, int64(len(seen)), p.StartAt, "page %d: %+v", pages, p)
+		if pages == 0 {
+			assert.Equal(t, srv.URL()+"/rest/api/3/webhook?maxResults=100&startAt=0", p.Self, "self for %s", next)
 		}
 		for _, v := range p.Values {
 			seen = append(seen, int64(v["id"].(float64)))
 		}
 		sizes = append(sizes, len(p.Values))
-		if p.IsLast != (p.NextPage == "") {
-			t.Errorf("isLast %v with nextPage %q", p.IsLast, p.NextPage)
-		}
+		assert.Equal(t, p.NextPage == "", p.IsLast, "isLast %v with nextPage %q", p.IsLast, p.NextPage)
 		next = p.NextPage
 	}
-	if !slices.Equal(sizes, []int{100, 100, 50}) || !slices.Equal(seen, all) {
-		t.Errorf("sizes %v, %d ids", sizes, len(seen))
-	}
+	assert.Equal(t, []int{100, 100, 50}, sizes, "page sizes")
+	assert.Equal(t, all, seen, "ids over the pages")
 	// Edge cases.
 	for _, c2 := range []struct {
 		q          string
@@ -461,8 +413,7 @@ func TestOffsetPages(t *testing.T) {
 		{"maxResults=-3", 400, 0, false, 0},
 	} {
 		st, _, b := call(t, c, "GET", srv.URL()+"/rest/api/2/webhook?"+c2.q, nil)
-		if st != c2.status {
-			t.Errorf("%s: %d %s", c2.q, st, b)
+		if !assert.Equal(t, c2.status, st, "%s: %s", c2.q, b) {
 			continue
 		}
 		if st != 200 {
@@ -470,25 +421,25 @@ func TestOffsetPages(t *testing.T) {
 			continue
 		}
 		p := decode[page](t, b)
-		if len(p.Values) != c2.n || p.IsLast != c2.last || p.MaxResults != c2.maxResults {
-			t.Errorf("%s: %d values, isLast %v, maxResults %d", c2.q, len(p.Values), p.IsLast, p.MaxResults)
-		}
-		if !strings.HasPrefix(p.Self, srv.URL()+"/rest/api/2/webhook?") {
-			t.Errorf("%s: self %s", c2.q, p.Self)
-		}
+		assert.Len(t, p.Values, c2.n, "%s: values", c2.q)
+		assert.Equal(t, c2.last, p.IsLast, "%s: isLast", c2.q)
+		assert.Equal(t, c2.maxResults, p.MaxResults, "%s: maxResults", c2.q)
+		assert.True(t, strings.HasPrefix(p.Self, srv.URL()+"/rest/api/2/webhook?"), "%s: self %s", c2.q, p.Self)
 	}
 	// An app with no webhooks gets an empty last page.
 	other := srv.AddOAuthApp("o", []byte("s"))
 	st, _, b := call(t, other.HTTPClient(), "GET", srv.URL()+"/rest/api/3/webhook", nil)
-	if p := decode[page](t, b); st != 200 || !p.IsLast || p.Total != 0 || len(p.Values) != 0 {
-		t.Errorf("empty: %d %s", st, b)
-	}
+	p := decode[page](t, b)
+	assert.Equal(t, 200, st, "empty: %s", b)
+	assert.True(t, p.IsLast, "empty: %s", b)
+	assert.Zero(t, p.Total, "empty: %s", b)
+	assert.Empty(t, p.Values, "empty: %s", b)
 }
 
 func wantErrorsAny(t *testing.T, b []byte) {
 	t.Helper()
 	var ec struct{ ErrorMessages []string }
-	if json.Unmarshal(b, &ec) != nil || len(ec.ErrorMessages) == 0 {
-		t.Errorf("want an ErrorCollection, got %s", b)
+	if assert.NoError(t, json.Unmarshal(b, &ec), "want an ErrorCollection, got %s", b) {
+		assert.NotEmpty(t, ec.ErrorMessages, "want an ErrorCollection, got %s", b)
 	}
 }

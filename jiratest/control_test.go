@@ -52,6 +52,7 @@ func registerOne(t *testing.T, s *jiratest.Server, app *jiratest.App, url string
 }
 
 func TestDeliveryIdentifiersDifferAcrossServers(t *testing.T) {
+	t.Parallel()
 	rs := &recorderSrv{}
 	recv := httptest.NewServer(rs)
 	defer recv.Close()
@@ -76,6 +77,7 @@ func TestDeliveryIdentifiersDifferAcrossServers(t *testing.T) {
 }
 
 func TestEmptyWebhookPageHasValues(t *testing.T) {
+	t.Parallel()
 	s := jiratest.NewServer()
 	defer s.Close()
 	app := s.AddOAuthApp("app", []byte("secret"))
@@ -88,6 +90,7 @@ func TestEmptyWebhookPageHasValues(t *testing.T) {
 }
 
 func TestSampleEventsRenderAsTheirName(t *testing.T) {
+	t.Parallel()
 	for _, name := range jiratest.SampleEvents() {
 		ev, err := jiratest.SampleEvent(name, jiratest.Issue{Key: "ABC-12"})
 		require.NoError(t, err, name)
@@ -108,6 +111,7 @@ func TestSampleEventsRenderAsTheirName(t *testing.T) {
 }
 
 func TestSampleIssueUpdatedChangesStatus(t *testing.T) {
+	t.Parallel()
 	ev, err := jiratest.SampleEvent("jira:issue_updated", jiratest.Issue{Key: "ABC-1", Status: "Done"})
 	require.NoError(t, err)
 	body, err := ev.Payload("https://example.atlassian.net", time.Now())
@@ -122,6 +126,7 @@ func TestSampleIssueUpdatedChangesStatus(t *testing.T) {
 }
 
 func TestControlAPIIsOffByDefault(t *testing.T) {
+	t.Parallel()
 	s := jiratest.NewServer()
 	defer s.Close()
 	status, _, _ := call(t, s.Client(), http.MethodGet, s.URL()+jiratest.ControlPrefix+"/clock", nil)
@@ -129,6 +134,7 @@ func TestControlAPIIsOffByDefault(t *testing.T) {
 }
 
 func TestControlAPI(t *testing.T) {
+	t.Parallel()
 	rs := &recorderSrv{answers: []int{http.StatusServiceUnavailable}}
 	recv := httptest.NewServer(rs)
 	defer recv.Close()
@@ -220,6 +226,7 @@ func TestControlAPI(t *testing.T) {
 }
 
 func TestControlAPIRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	s := jiratest.NewServer(jiratest.WithControlAPI())
 	defer s.Close()
 	ctl := s.URL() + jiratest.ControlPrefix
@@ -255,6 +262,7 @@ func TestControlAPIRefusesBadInput(t *testing.T) {
 // TestControlRoutesMatchTheDocument checks that the operations the control
 // API serves are exactly those openapi/jiratest-control.yaml documents.
 func TestControlRoutesMatchTheDocument(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile(filepath.Join("..", "openapi", "jiratest-control.yaml"))
 	require.NoError(t, err)
 	var documented []string

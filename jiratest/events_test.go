@@ -8,11 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 // TestMatching checks which webhooks an event reaches.
 func TestMatching(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	app := srv.AddOAuthApp("c", []byte("s"))
@@ -39,9 +43,7 @@ func TestMatching(t *testing.T) {
 		if len(ds) == 0 {
 			return nil
 		}
-		if len(ds) != 1 {
-			t.Fatalf("one app, one URL, yet %d deliveries", len(ds))
-		}
+		require.Len(t, ds, 1, "one app, one URL, yet more deliveries")
 		var cb struct{ MatchedWebhookIDs []int64 }
 		_ = json.Unmarshal(ds[0].Body, &cb)
 		var out []int
@@ -64,20 +66,15 @@ func TestMatching(t *testing.T) {
 		{jiratest.Issue{Key: "Z-1"}, nil},
 	}
 	for _, c := range cases {
-		if got := matched(jiratest.IssueEvent("jira:issue_created", c.issue)); !slices.Equal(got, c.want) {
-			t.Errorf("%+v matched %v, want %v", c.issue, got, c.want)
-		}
+		assert.Equal(t, c.want, matched(jiratest.IssueEvent("jira:issue_created", c.issue)), "%+v matched", c.issue)
 	}
 	// Events without an issue ignore JQL filters; unregistered events reach nobody.
-	if got := matched(jiratest.SprintEvent("sprint_started", jiratest.Sprint{ID: 3})); len(got) != len(filters) {
-		t.Errorf("sprint event matched %v", got)
-	}
-	if got := matched(jiratest.IssueEvent("jira:issue_deleted", jiratest.Issue{Key: "PRJ-1"})); got != nil {
-		t.Errorf("unregistered event matched %v", got)
-	}
+	assert.Len(t, matched(jiratest.SprintEvent("sprint_started", jiratest.Sprint{ID: 3})), len(filters), "sprint event matched")
+	assert.Nil(t, matched(jiratest.IssueEvent("jira:issue_deleted", jiratest.Issue{Key: "PRJ-1"})), "unregistered event matched")
 }
 
 func TestFieldAndPropertyFilters(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	app := srv.AddOAuthApp("c", []byte("s"))
@@ -87,27 +84,27 @@ func TestFieldAndPropertyFilters(t *testing.T) {
 		hookDetails{"events": []string{"issue_property_set"}, "jqlFilter": "project = PRJ", "issuePropertyKeysFilter": []string{"my-key"}},
 	))
 	is := jiratest.Issue{Key: "PRJ-1"}
-	if ds := srv.Emit(jiratest.IssueEvent("jira:issue_updated", is).Change("status", "To Do", "Done")); len(ds) != 0 {
-		t.Error("fieldIdsFilter ignored")
-	}
-	if ds := srv.Emit(jiratest.IssueEvent("jira:issue_updated", is).Change("customfield_10029", "", "x")); len(ds) != 1 {
-		t.Error("fieldIdsFilter did not match a custom field")
-	}
-	if ds := srv.Emit(jiratest.IssuePropertyEvent("issue_property_set", is, "other", 1)); len(ds) != 0 {
-		t.Error("issuePropertyKeysFilter ignored")
-	}
+	assert.Empty(t, srv.Emit(jiratest.IssueEvent("jira:issue_updated", is).Change("status", "To Do", "Done")), "fieldIdsFilter ignored")
+	assert.Len(t, srv.Emit(jiratest.IssueEvent("jira:issue_updated", is).Change("customfield_10029", "", "x")), 1, "fieldIdsFilter did not match a custom field")
+	assert.Empty(t, srv.Emit(jiratest.IssuePropertyEvent("issue_property_set", is, "other", 1)), "issuePropertyKeysFilter ignored")
 	ds := srv.Emit(jiratest.IssuePropertyEvent("issue_property_set", is, "my-key", map[string]any{"a": 1}))
-	if len(ds) != 1 {
-		t.Fatal("issuePropertyKeysFilter did not match")
-	}
+	require.Len(t, ds, 1, "issuePropertyKeysFilter did not match")
 	var cb map[string]any
 	_ = json.Unmarshal(ds[0].Body, &cb)
-	if p, _ := cb["property"].(map[string]any); p["key"] != "my-key" {
-		t.Errorf("property callback %s", ds[0].Body)
-	}
+	p, _ := cb["property"].(map[string]any)
+	assert.Equal(t, "my-key", p["key"], "property callback %s", ds[0].Body)
+}
+
+// obj returns m[key] as a JSON object, failing t if it is none.
+func obj(t *testing.T, m map[string]any, key string) map[string]any {
+	t.Helper()
+	o, ok := m[key].(map[string]any)
+	require.True(t, ok, "%s is not an object in %v", key, m)
+	return o
 }
 
 func TestPayloads(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 2, 3, 4, 5, 6, 789e6, time.UTC)
 	// Worklog events are not among the dynamic webhook events Jira
 	// documents; a test can allow them.
@@ -121,70 +118,71 @@ func TestPayloads(t *testing.T) {
 	body := func(ev *jiratest.Event) map[string]any {
 		t.Helper()
 		ds := srv.Emit(ev)
-		if len(ds) != 1 {
-			t.Fatalf("%s: %d deliveries", ev.Name, len(ds))
-		}
+		require.Len(t, ds, 1, "%s: deliveries", ev.Name)
 		var m map[string]any
-		if err := json.Unmarshal(ds[0].Body, &m); err != nil {
-			t.Fatal(err)
-		}
-		if m["timestamp"] != float64(at.UnixMilli()) || m["webhookEvent"] != ev.Name || m["matchedWebhookIds"] == nil {
-			t.Errorf("%s: envelope %v %v %v", ev.Name, m["timestamp"], m["webhookEvent"], m["matchedWebhookIds"])
-		}
+		require.NoError(t, json.Unmarshal(ds[0].Body, &m))
+		assert.Equal(t, float64(at.UnixMilli()), m["timestamp"], "%s: envelope", ev.Name)
+		assert.Equal(t, ev.Name, m["webhookEvent"], "%s: envelope", ev.Name)
+		assert.NotNil(t, m["matchedWebhookIds"], "%s: envelope", ev.Name)
 		return m
 	}
 	m := body(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "PRJ-12", Summary: "s", Labels: []string{"x"}, Description: "d"}))
-	fields := m["issue"].(map[string]any)["fields"].(map[string]any)
-	if m["issue_event_type_name"] != "issue_created" || m["user"].(map[string]any)["accountId"] == "" ||
-		fields["created"] != "2026-02-03T03:05:06.789+0000" || fields["updated"] != "2026-02-03T04:05:06.789+0000" ||
-		fields["summary"] != "s" || fields["description"] != "d" || fields["reporter"] == nil || fields["priority"] == nil ||
-		fmt.Sprint(fields["labels"]) != "[x]" || fields["assignee"] != nil {
-		t.Errorf("issue callback %v", m)
+	fields := obj(t, obj(t, m, "issue"), "fields")
+	assert.Equal(t, "issue_created", m["issue_event_type_name"], "issue callback %v", m)
+	assert.NotEqual(t, "", obj(t, m, "user")["accountId"], "issue callback %v", m)
+	for k, want := range map[string]any{
+		"created":     "2026-02-03T03:05:06.789+0000",
+		"updated":     "2026-02-03T04:05:06.789+0000",
+		"summary":     "s",
+		"description": "d",
+	} {
+		assert.Equal(t, want, fields[k], "issue callback's %s", k)
 	}
-	if _, ok := fields["customfield_10029"]; !ok {
-		t.Error("customfield_10029 missing")
-	}
+	assert.NotNil(t, fields["reporter"], "issue callback %v", m)
+	assert.NotNil(t, fields["priority"], "issue callback %v", m)
+	assert.Equal(t, "[x]", fmt.Sprint(fields["labels"]), "issue callback %v", m)
+	assert.Nil(t, fields["assignee"], "issue callback %v", m)
+	assert.Contains(t, fields, "customfield_10029")
 
 	m = body(jiratest.WorklogEvent("worklog_created", jiratest.Issue{Key: "PRJ-3"}, jiratest.Worklog{TimeSpentSeconds: 5400, Comment: "w"}))
-	wl := m["worklog"].(map[string]any)
-	if wl["issueId"] != "10003" || wl["timeSpent"] != "1h 30m" || wl["timeSpentSeconds"] != float64(5400) || wl["id"] == "" || m["issue"] != nil {
-		t.Errorf("worklog callback %v", m)
-	}
+	wl := obj(t, m, "worklog")
+	assert.Equal(t, "10003", wl["issueId"], "worklog callback %v", m)
+	assert.Equal(t, "1h 30m", wl["timeSpent"], "worklog callback %v", m)
+	assert.Equal(t, float64(5400), wl["timeSpentSeconds"], "worklog callback %v", m)
+	assert.NotEqual(t, "", wl["id"], "worklog callback %v", m)
+	assert.Nil(t, m["issue"], "worklog callback %v", m)
 
 	m = body(jiratest.SprintEvent("sprint_updated", jiratest.Sprint{ID: 5, Name: "New"}, jiratest.Sprint{ID: 5, Name: "Old", State: "future"}))
-	if m["sprint"].(map[string]any)["name"] != "New" || m["oldValue"].(map[string]any)["name"] != "Old" || m["sprint"].(map[string]any)["id"] != float64(5) {
-		t.Errorf("sprint callback %v", m)
-	}
+	assert.Equal(t, "New", obj(t, m, "sprint")["name"], "sprint callback %v", m)
+	assert.Equal(t, "Old", obj(t, m, "oldValue")["name"], "sprint callback %v", m)
+	assert.Equal(t, float64(5), obj(t, m, "sprint")["id"], "sprint callback %v", m)
 
 	m = body(jiratest.VersionMergedEvent(jiratest.Version{ID: "10001", Name: "1.1"}, jiratest.Version{ID: "10002", Name: "2.0"}))
-	if m["version"].(map[string]any)["id"] != "10001" || m["mergedTo"].(map[string]any)["id"] != "10002" {
-		t.Errorf("merge callback %v", m)
-	}
+	assert.Equal(t, "10001", obj(t, m, "version")["id"], "merge callback %v", m)
+	assert.Equal(t, "10002", obj(t, m, "mergedTo")["id"], "merge callback %v", m)
 	m = body(jiratest.VersionEvent("jira:version_released", jiratest.Version{Name: "3.0", Released: true, ReleaseDate: at}))
-	if v := m["version"].(map[string]any); v["released"] != true || v["releaseDate"] != "2026-02-03" || v["projectId"] != float64(10000) {
-		t.Errorf("version callback %v", m)
-	}
+	v := obj(t, m, "version")
+	assert.Equal(t, true, v["released"], "version callback %v", m)
+	assert.Equal(t, "2026-02-03", v["releaseDate"], "version callback %v", m)
+	assert.Equal(t, float64(10000), v["projectId"], "version callback %v", m)
 	// overdue follows the server's clock, not the wall clock.
 	for _, c := range []struct {
 		release time.Time
 		want    bool
 	}{{at.Add(24 * time.Hour), false}, {at.Add(-24 * time.Hour), true}} {
 		m = body(jiratest.VersionEvent("jira:version_released", jiratest.Version{Name: "3.1", ReleaseDate: c.release}))
-		if v := m["version"].(map[string]any); v["overdue"] != c.want {
-			t.Errorf("unreleased version due %v at %v: overdue = %v, want %v", c.release, at, v["overdue"], c.want)
-		}
+		assert.Equal(t, c.want, obj(t, m, "version")["overdue"], "unreleased version due %v at %v: overdue", c.release, at)
 	}
 	// A custom body, sent as given plus the envelope.
 	m = body(jiratest.NewEvent("jira:issue_created", map[string]any{"issue": map[string]any{"key": "CUSTOM-1"}}))
-	if m["issue"].(map[string]any)["key"] != "CUSTOM-1" {
-		t.Errorf("custom callback %v", m)
-	}
+	assert.Equal(t, "CUSTOM-1", obj(t, m, "issue")["key"], "custom callback %v", m)
 }
 
 // TestConcurrentUse has 50 goroutines register, list and refresh at once
 // while the clock moves and events are emitted, and then checks that the
 // state is consistent.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	rc := newReceiver(t, nil)
@@ -201,6 +199,7 @@ func TestConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds*4)
 	got := make([][]int64, workers)
+	// The workers report through errs: they run off the test's goroutine.
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -209,23 +208,23 @@ func TestConcurrentUse(t *testing.T) {
 			app := apps[ai]
 			c := app.HTTPClient()
 			for r := range rounds {
-				st, _, b := call(t, c, "POST", srv.URL()+"/rest/api/3/webhook", map[string]any{
+				st, _, b, err := do(t.Context(), c, "POST", srv.URL()+"/rest/api/3/webhook", map[string]any{
 					"url": urlOf(ai), "webhooks": []any{details(fmt.Sprintf("project = P%d", w), "jira:issue_created")},
 				})
 				var res regResult
-				if st != 200 || json.Unmarshal(b, &res) != nil || len(res.WebhookRegistrationResult) != 1 || res.WebhookRegistrationResult[0].CreatedWebhookID == nil {
-					errs <- fmt.Errorf("worker %d round %d: register %d %s", w, r, st, b)
+				if err != nil || st != 200 || json.Unmarshal(b, &res) != nil || len(res.WebhookRegistrationResult) != 1 || res.WebhookRegistrationResult[0].CreatedWebhookID == nil {
+					errs <- fmt.Errorf("worker %d round %d: register %d %s %v", w, r, st, b, err)
 					continue
 				}
 				id := *res.WebhookRegistrationResult[0].CreatedWebhookID
 				got[w] = append(got[w], id)
-				st, _, b = call(t, c, "GET", fmt.Sprintf("%s/rest/api/2/webhook?startAt=0&maxResults=7", srv.URL()), nil)
-				if st != 200 {
-					errs <- fmt.Errorf("list %d %s", st, b)
+				st, _, b, err = do(t.Context(), c, "GET", fmt.Sprintf("%s/rest/api/2/webhook?startAt=0&maxResults=7", srv.URL()), nil)
+				if err != nil || st != 200 {
+					errs <- fmt.Errorf("list %d %s %v", st, b, err)
 				}
-				st, _, b = call(t, c, "PUT", srv.URL()+"/rest/api/3/webhook/refresh", map[string]any{"webhookIds": got[w]})
-				if st != 200 {
-					errs <- fmt.Errorf("refresh %d %s", st, b)
+				st, _, b, err = do(t.Context(), c, "PUT", srv.URL()+"/rest/api/3/webhook/refresh", map[string]any{"webhookIds": got[w]})
+				if err != nil || st != 200 {
+					errs <- fmt.Errorf("refresh %d %s %v", st, b, err)
 				}
 				if r%3 == 0 {
 					srv.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: fmt.Sprintf("P%d-1", w)}))
@@ -237,18 +236,15 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.NoError(t, err)
 	}
 	// Ids are unique, and each worker's ids increase.
 	seen := map[int64]bool{}
 	for w, list := range got {
-		if len(list) != rounds || !slices.IsSorted(list) {
-			t.Errorf("worker %d ids %v", w, list)
-		}
+		assert.Len(t, list, rounds, "worker %d ids %v", w, list)
+		assert.True(t, slices.IsSorted(list), "worker %d ids %v", w, list)
 		for _, id := range list {
-			if seen[id] {
-				t.Errorf("id %d twice", id)
-			}
+			assert.False(t, seen[id], "id %d twice", id)
 			seen[id] = true
 		}
 	}
@@ -265,36 +261,29 @@ func TestConcurrentUse(t *testing.T) {
 			p := decode[page](t, b)
 			for _, v := range p.Values {
 				listed = append(listed, int64(v["id"].(float64)))
-				if v["url"] != urlOf(i) {
-					t.Errorf("app %d webhook at %v", i, v["url"])
-				}
+				assert.Equal(t, urlOf(i), v["url"], "app %d webhook's URL", i)
 			}
 			next = p.NextPage
 		}
 		var heldIDs []int64
 		for _, h := range held {
 			heldIDs = append(heldIDs, h.ID)
-			if h.App != app.Name() {
-				t.Errorf("webhook %d owned by %s, listed for %s", h.ID, h.App, app.Name())
-			}
+			assert.Equal(t, app.Name(), h.App, "webhook %d's owner", h.ID)
 		}
-		if !slices.Equal(listed, heldIDs) || len(listed) != workers/appsN*rounds {
-			t.Errorf("app %d: listed %d, held %d", i, len(listed), len(heldIDs))
-		}
+		assert.Equal(t, heldIDs, listed, "app %d: listed and held", i)
+		assert.Len(t, listed, workers/appsN*rounds, "app %d: listed", i)
 	}
-	if total != workers*rounds || len(seen) != total {
-		t.Errorf("%d webhooks, %d ids, want %d", total, len(seen), workers*rounds)
-	}
+	assert.Equal(t, workers*rounds, total, "webhooks")
+	assert.Len(t, seen, total, "ids")
 	for _, d := range srv.Deliveries() {
-		if !d.OK() {
-			t.Errorf("delivery %+v", d)
-		}
+		assert.True(t, d.OK(), "delivery %+v", d)
 	}
 }
 
 // TestSitesShareAClock runs several sites on one clock: advancing it makes
 // the due retries of all of them, in time order.
 func TestSitesShareAClock(t *testing.T) {
+	t.Parallel()
 	clock := jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var sites []*jiratest.Server
 	for i := range 10 {
@@ -313,21 +302,26 @@ func TestSitesShareAClock(t *testing.T) {
 		ids(t, register(t, s, app, flaky.srv.URL, details("project = PRJ", "jira:issue_created")))
 		s.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "PRJ-1"}))
 	}
-	clock.Advance(time.Hour) // default retries: 5 to 15 minutes later
-	var last time.Time
+	clock.Advance(time.Hour)            // default retries: 5 to 15 minutes later
+	retryTime := map[string]time.Time{} // delivery ID -> time of its retry
 	for _, s := range sites {
 		ds := s.Deliveries()
-		if len(ds) != 2 || !ds[1].OK() || ds[1].Attempt != 1 {
-			t.Fatalf("site deliveries %+v", ds)
-		}
-		if d := ds[1].Time.Sub(ds[0].Time); d < 5*time.Minute || d >= 15*time.Minute {
-			t.Errorf("retry after %v", d)
-		}
-		if ds[1].Time.After(last) {
-			last = ds[1].Time
-		}
+		require.Len(t, ds, 2, "site deliveries %+v", ds)
+		require.True(t, ds[1].OK(), "site deliveries %+v", ds)
+		require.Equal(t, 1, ds[1].Attempt, "site deliveries %+v", ds)
+		d := ds[1].Time.Sub(ds[0].Time)
+		assert.True(t, d >= 5*time.Minute && d < 15*time.Minute, "retry after %v", d)
+		retryTime[ds[1].ID] = ds[1].Time
 	}
-	if !clock.Now().Equal(time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)) {
-		t.Errorf("clock at %v", clock.Now())
+	// The retries reached the receiver in time order, across the sites.
+	require.Equal(t, 2*len(sites), flaky.count(), "requests at the receiver")
+	var last time.Time
+	for i := len(sites); i < flaky.count(); i++ {
+		r, _ := flaky.get(i)
+		at, ok := retryTime[r.Header.Get("X-Atlassian-Webhook-Identifier")]
+		require.True(t, ok, "request %d is no site's retry", i)
+		assert.False(t, at.Before(last), "retry %d made at %v, after one made at %v", i, at, last)
+		last = at
 	}
+	assert.True(t, clock.Now().Equal(time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)), "clock at %v", clock.Now())
 }

@@ -2,14 +2,17 @@ package jiratest_test
 
 import (
 	"net/http"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 func TestScriptedFaults(t *testing.T) {
+	t.Parallel()
 	srv := jiratest.NewServer()
 	defer srv.Close()
 	app := srv.AddOAuthApp("c", []byte("s"))
@@ -27,9 +30,8 @@ func TestScriptedFaults(t *testing.T) {
 	}{{429, "2"}, {500, ""}, {503, "2"}, {200, ""}, {200, ""}}
 	for i, w := range want {
 		st, h, b := call(t, c, "GET", list, nil)
-		if st != w.status || h.Get("Retry-After") != w.retryAfter {
-			t.Errorf("call %d: %d Retry-After %q (%s), want %d %q", i, st, h.Get("Retry-After"), b, w.status, w.retryAfter)
-		}
+		assert.Equal(t, w.status, st, "call %d: status (%s)", i, b)
+		assert.Equal(t, w.retryAfter, h.Get("Retry-After"), "call %d: Retry-After", i)
 		if st >= 400 {
 			wantErrorsAny(t, b)
 		}
@@ -37,22 +39,21 @@ func TestScriptedFaults(t *testing.T) {
 	// A fault on register registers nothing; other endpoints are unaffected.
 	srv.ScriptFaults(jiratest.EndpointRegister, jiratest.Fault500)
 	st, _, _ := call(t, c, "POST", list, map[string]any{"url": "https://a.example.com", "webhooks": []any{details("project = A", "jira:issue_created")}})
-	if st != 500 || len(srv.Webhooks(nil)) != 0 {
-		t.Errorf("faulted register: %d, %d webhooks", st, len(srv.Webhooks(nil)))
-	}
-	if st, _, _ := call(t, c, "GET", list, nil); st != 200 {
-		t.Errorf("list after register fault: %d", st)
-	}
+	assert.Equal(t, 500, st, "faulted register")
+	assert.Empty(t, srv.Webhooks(nil), "faulted register registered webhooks")
+	st, _, _ = call(t, c, "GET", list, nil)
+	assert.Equal(t, 200, st, "list after register fault")
 	// A dropped connection.
 	srv.ScriptFaults(jiratest.AnyEndpoint, jiratest.FaultDrop)
-	req, _ := http.NewRequest("PUT", list+"/refresh", nil)
-	if resp, err := c.Do(req); err == nil {
+	req, err := http.NewRequestWithContext(t.Context(), "PUT", list+"/refresh", nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req)
+	if err == nil {
 		resp.Body.Close()
-		t.Errorf("dropped connection answered %d", resp.StatusCode)
 	}
-	if st, _, _ := call(t, c, "GET", list, nil); st != 200 {
-		t.Errorf("after drop: %d", st)
-	}
+	assert.Error(t, err, "dropped connection answered")
+	st, _, _ = call(t, c, "GET", list, nil)
+	assert.Equal(t, 200, st, "after drop")
 	// The log shows the faults.
 	var kinds []jiratest.FaultKind
 	for _, r := range srv.Requests() {
@@ -60,20 +61,19 @@ func TestScriptedFaults(t *testing.T) {
 	}
 	wantKinds := []jiratest.FaultKind{jiratest.RateLimited, jiratest.InternalError, jiratest.Unavailable, jiratest.Slow,
 		jiratest.NoFault, jiratest.InternalError, jiratest.NoFault, jiratest.Drop, jiratest.NoFault}
-	if !slices.Equal(kinds, wantKinds) {
-		t.Errorf("logged faults %v, want %v", kinds, wantKinds)
-	}
-	if r := srv.Requests(); r[7].Status != 0 || r[7].Path != "/rest/api/3/webhook/refresh" {
-		t.Errorf("dropped request logged as %+v", r[7])
-	}
+	assert.Equal(t, wantKinds, kinds, "logged faults")
+	r := srv.Requests()
+	require.Greater(t, len(r), 7, "requests logged")
+	assert.Zero(t, r[7].Status, "dropped request logged as %+v", r[7])
+	assert.Equal(t, "/rest/api/3/webhook/refresh", r[7].Path, "dropped request logged as %+v", r[7])
 	srv.ScriptFaults(jiratest.EndpointList, jiratest.Fault500)
 	srv.ClearFaults()
-	if st, _, _ := call(t, c, "GET", list, nil); st != 200 {
-		t.Errorf("after ClearFaults: %d", st)
-	}
+	st, _, _ = call(t, c, "GET", list, nil)
+	assert.Equal(t, 200, st, "after ClearFaults")
 }
 
 func TestRandomFaultsReproducible(t *testing.T) {
+	t.Parallel()
 	run := func(seed uint64) []int {
 		srv := jiratest.NewServer(jiratest.WithSeed(seed))
 		defer srv.Close()
@@ -93,12 +93,8 @@ func TestRandomFaultsReproducible(t *testing.T) {
 		return out
 	}
 	a, b, c := run(7), run(7), run(8)
-	if !slices.Equal(a, b) {
-		t.Errorf("same seed, different faults:\n%v\n%v", a, b)
-	}
-	if slices.Equal(a, c) {
-		t.Errorf("different seeds, same faults: %v", a)
-	}
+	assert.Equal(t, a, b, "same seed, different faults")
+	assert.NotEqual(t, a, c, "different seeds, same faults")
 	faults := 0
 	for _, st := range a {
 		switch st {
@@ -106,10 +102,8 @@ func TestRandomFaultsReproducible(t *testing.T) {
 		case 429, 500, 503:
 			faults++
 		default:
-			t.Errorf("status %d", st)
+			assert.Fail(t, "unexpected status", "%d", st)
 		}
 	}
-	if faults < 10 || faults > 40 {
-		t.Errorf("%d faults in 60 calls at rates 0.3/0.5", faults)
-	}
+	assert.True(t, faults >= 10 && faults <= 40, "%d faults in 60 calls at rates 0.3/0.5", faults)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
@@ -28,20 +30,17 @@ func FuzzRequestBodies(f *testing.F) {
 			{"POST", "/rest/api/3/webhook"}, {"DELETE", "/rest/api/2/webhook"},
 			{"PUT", "/rest/api/3/webhook/refresh"}, {"POST", "/rest/webhooks/1.0/webhook"},
 		} {
-			req, _ := http.NewRequest(r.method, srv.URL()+r.path, strings.NewReader(body))
+			req, err := http.NewRequestWithContext(t.Context(), r.method, srv.URL()+r.path, strings.NewReader(body))
+			require.NoError(t, err)
 			cl := c
 			if strings.HasPrefix(r.path, "/rest/webhooks") {
 				req.SetBasicAuth("a@example.com", "t")
 				cl = srv.Client()
 			}
 			resp, err := cl.Do(req)
-			if err != nil {
-				t.Fatalf("%s %s: %v", r.method, r.path, err)
-			}
+			require.NoError(t, err, "%s %s", r.method, r.path)
 			resp.Body.Close()
-			if resp.StatusCode >= 500 {
-				t.Fatalf("%s %s with %q: %d", r.method, r.path, body, resp.StatusCode)
-			}
+			require.Less(t, resp.StatusCode, 500, "%s %s with %q", r.method, r.path, body)
 		}
 	})
 }

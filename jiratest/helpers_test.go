@@ -2,7 +2,9 @@ package jiratest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,13 +12,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
-// call makes one request with plain net/http and returns status, headers
-// and body. body may be nil, a string (sent as is) or a value (sent as JSON).
-func call(t *testing.T, c *http.Client, method, url string, body any) (int, http.Header, []byte) {
-	t.Helper()
+// do makes one request with plain net/http and returns status, headers and
+// body. body may be nil, a string (sent as is) or a value (sent as JSON).
+// It reports failures as an error, so that goroutines can use it; tests
+// use call.
+func do(ctx context.Context, c *http.Client, method, url string, body any) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -25,36 +30,42 @@ func call(t *testing.T, c *http.Client, method, url string, body any) (int, http
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			t.Fatal(err)
+			return 0, nil, nil, err
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, nil, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, nil, err
 	}
-	return resp.StatusCode, resp.Header, b
+	return resp.StatusCode, resp.Header, b, nil
+}
+
+// call is do for the test's own goroutine: a failed request ends the test.
+func call(t *testing.T, c *http.Client, method, url string, body any) (int, http.Header, []byte) {
+	t.Helper()
+	st, h, b, err := do(t.Context(), c, method, url, body)
+	require.NoError(t, err)
+	return st, h, b
 }
 
 // decode unmarshals b into a generic JSON value.
 func decode[T any](t *testing.T, b []byte) T {
 	t.Helper()
 	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
+	require.NoError(t, json.Unmarshal(b, &v), "decode %s", b)
 	return v
 }
 
@@ -75,9 +86,7 @@ func details(jqlFilter string, events ...string) hookDetails {
 func register(t *testing.T, srv *jiratest.Server, app *jiratest.App, url string, hooks ...hookDetails) regResult {
 	t.Helper()
 	st, _, b := call(t, app.HTTPClient(), "POST", srv.URL()+"/rest/api/3/webhook", map[string]any{"url": url, "webhooks": hooks})
-	if st != 200 {
-		t.Fatalf("register: %d %s", st, b)
-	}
+	require.Equal(t, 200, st, "register: %s", b)
 	return decode[regResult](t, b)
 }
 
@@ -85,9 +94,7 @@ func ids(t *testing.T, r regResult) []int64 {
 	t.Helper()
 	var out []int64
 	for _, x := range r.WebhookRegistrationResult {
-		if x.CreatedWebhookID == nil {
-			t.Fatalf("item refused: %v", x.Errors)
-		}
+		require.NotNil(t, x.CreatedWebhookID, "item refused: %v", x.Errors)
 		out = append(out, *x.CreatedWebhookID)
 	}
 	return out

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFinalErrorEndsTheWalk(t *testing.T) {
+	t.Parallel()
 	permanent := errors.New("403 forbidden")
 	transient := errors.New("503 unavailable")
 	for _, tc := range []struct {
@@ -19,6 +23,7 @@ func TestFinalErrorEndsTheWalk(t *testing.T) {
 		{"final error: the walk ends", Final(permanent), false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			calls := 0
 			offset := NewOffset(0, 10, func(context.Context, int64, int) (OffsetPage[int], error) {
 				calls++
@@ -33,21 +38,16 @@ func TestFinalErrorEndsTheWalk(t *testing.T) {
 				// A caller that loops on More and skips errors: with a
 				// final error it stops; with a transient one it would go on.
 				for i := 0; i < 2 && p.More(); i++ {
-					if _, err := p.Next(context.Background()); err == nil {
-						t.Fatal("no error")
-					} else if !errors.Is(err, permanent) && !errors.Is(err, transient) {
-						t.Fatalf("err = %v", err)
-					} else if _, wrapped := err.(finalError); wrapped {
-						t.Fatal("Next returned the Final wrapper, not the error itself")
-					}
+					_, err := p.Next(t.Context())
+					require.Error(t, err)
+					require.True(t, errors.Is(err, permanent) || errors.Is(err, transient), "err = %v", err)
+					_, wrapped := err.(finalError)
+					require.False(t, wrapped, "Next returned the Final wrapper, not the error itself")
 				}
-				if p.More() != tc.wantMore || calls != tc.wantCalls {
-					t.Errorf("More = %v after %d fetches, want %v after %d", p.More(), calls, tc.wantMore, tc.wantCalls)
-				}
+				assert.Equal(t, tc.wantMore, p.More(), "More after %d fetches", calls)
+				assert.Equal(t, tc.wantCalls, calls, "fetches")
 			}
 		})
 	}
-	if Final(nil) != nil {
-		t.Error("Final(nil) != nil")
-	}
+	assert.NoError(t, Final(nil), "Final(nil) != nil")
 }

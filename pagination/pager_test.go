@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -56,7 +59,7 @@ func seq(n int) []int {
 func collect[T any](t *testing.T, p *Pager[T]) ([]T, error) {
 	t.Helper()
 	var got []T
-	for v, err := range p.All(context.Background()) {
+	for v, err := range p.All(t.Context()) {
 		if err != nil {
 			return got, err
 		}
@@ -66,6 +69,7 @@ func collect[T any](t *testing.T, p *Pager[T]) ([]T, error) {
 }
 
 func TestOffsetPages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		srv       offsetServer
@@ -85,64 +89,51 @@ func TestOffsetPages(t *testing.T) {
 		{"startAt missing", offsetServer{items: seq(5), noStart: true}, 2, []string{"0/2", "2/2", "4/2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := tc.srv
 			p := NewOffset(0, tc.pageSize, srv.fetch)
 			got, err := collect(t, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := srv.items; !slices.Equal(got, want) {
-				t.Errorf("items = %v, want %v", got, want)
-			}
-			if !slices.Equal(srv.calls, tc.wantCalls) {
-				t.Errorf("requests = %v, want %v", srv.calls, tc.wantCalls)
-			}
-			if p.More() {
-				t.Error("More() = true after the last page")
-			}
-			if _, err := p.Next(context.Background()); !errors.Is(err, ErrNoMorePages) {
-				t.Errorf("Next after the end: %v, want ErrNoMorePages", err)
-			}
-			if len(srv.calls) != len(tc.wantCalls) {
-				t.Error("Next after the end made a request")
-			}
+			require.NoError(t, err)
+			assert.Equal(t, srv.items, got, "items")
+			assert.Equal(t, tc.wantCalls, srv.calls, "requests")
+			assert.False(t, p.More(), "More() = true after the last page")
+			_, err = p.Next(t.Context())
+			assert.ErrorIs(t, err, ErrNoMorePages, "Next after the end")
+			assert.Len(t, srv.calls, len(tc.wantCalls), "Next after the end made a request")
 		})
 	}
 }
 
 func TestOffsetEmptyListingIsOneEmptyPage(t *testing.T) {
+	t.Parallel()
 	srv := &offsetServer{}
 	p := NewOffset(0, 0, srv.fetch)
-	page, err := p.Next(context.Background())
-	if err != nil || page == nil || len(page) != 0 {
-		t.Fatalf("Next = %v, %v; want an empty non-nil page", page, err)
-	}
-	if p.More() {
-		t.Error("More after the empty last page")
-	}
+	page, err := p.Next(t.Context())
+	require.NoError(t, err)
+	require.NotNil(t, page, "want an empty non-nil page")
+	require.Empty(t, page, "want an empty non-nil page")
+	assert.False(t, p.More(), "More after the empty last page")
 }
 
 func TestOffsetStartAtAndCursor(t *testing.T) {
+	t.Parallel()
 	srv := &offsetServer{items: seq(10)}
 	p := NewOffset(4, 3, srv.fetch)
-	if c := p.Cursor(); c != "4" {
-		t.Errorf("Cursor = %q, want 4", c)
-	}
-	page, err := p.Next(context.Background())
-	if err != nil || !slices.Equal(page, []int{4, 5, 6}) {
-		t.Fatalf("Next = %v, %v", page, err)
-	}
-	if c := p.Cursor(); c != "7" {
-		t.Errorf("Cursor = %q, want 7", c)
-	}
+	assert.Equal(t, "4", p.Cursor(), "Cursor")
+	page, err := p.Next(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, []int{4, 5, 6}, page, "Next")
+	assert.Equal(t, "7", p.Cursor(), "Cursor")
 	// Bad arguments are clamped, not panics.
 	p = NewOffset(-5, -1, srv.fetch)
-	if got, err := collect(t, p); err != nil || !slices.Equal(got, seq(10)) {
-		t.Errorf("negative start and size: %v, %v", got, err)
+	got, err := collect(t, p)
+	if assert.NoError(t, err, "negative start and size") {
+		assert.Equal(t, seq(10), got, "negative start and size")
 	}
 }
 
 func TestOffsetEmptyNonLastPage(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	p := NewOffset(0, 2, func(_ context.Context, startAt int64, _ int) (OffsetPage[int], error) {
 		calls++
@@ -152,30 +143,26 @@ func TestOffsetEmptyNonLastPage(t *testing.T) {
 		return OffsetPage[int]{IsLast: ptr(false)}, nil // forever
 	})
 	got, err := collect(t, p)
-	if !errors.Is(err, ErrEmptyPage) {
-		t.Fatalf("err = %v, want ErrEmptyPage", err)
-	}
-	if !slices.Equal(got, []int{1, 2}) {
-		t.Errorf("items before the error = %v", got)
-	}
-	if calls != 2 || p.More() {
-		t.Errorf("calls = %d, More = %v; want 2, false", calls, p.More())
-	}
-	if _, err := p.Next(context.Background()); !errors.Is(err, ErrEmptyPage) || calls != 2 {
-		t.Errorf("Next after the error = %v (calls %d); want the same error, no request", err, calls)
-	}
+	require.ErrorIs(t, err, ErrEmptyPage)
+	assert.Equal(t, []int{1, 2}, got, "items before the error")
+	assert.Equal(t, 2, calls, "calls")
+	assert.False(t, p.More(), "More")
+	_, err = p.Next(t.Context())
+	assert.ErrorIs(t, err, ErrEmptyPage, "Next after the error: want the same error")
+	assert.Equal(t, 2, calls, "Next after the error made a request")
 }
 
 func TestOffsetServerIgnoringStartAt(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	p := NewOffset(0, 2, func(context.Context, int64, int) (OffsetPage[int], error) {
 		calls++
 		return OffsetPage[int]{Values: []int{1, 2}, StartAt: ptr(int64(0)), IsLast: ptr(false)}, nil
 	})
 	got, err := collect(t, p)
-	if !errors.Is(err, ErrOffsetMismatch) || !slices.Equal(got, []int{1, 2}) || calls != 2 {
-		t.Errorf("got %v, %v after %d calls; want [1 2], ErrOffsetMismatch, 2", got, err, calls)
-	}
+	assert.ErrorIs(t, err, ErrOffsetMismatch)
+	assert.Equal(t, []int{1, 2}, got)
+	assert.Equal(t, 2, calls, "calls")
 }
 
 // cursorServer serves pages keyed by cursor.
@@ -198,6 +185,7 @@ func (s *cursorServer) fetch(_ context.Context, cursor string) (CursorPage[int],
 }
 
 func TestCursorPages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		pages      map[string]CursorPage[int]
@@ -241,29 +229,21 @@ func TestCursorPages(t *testing.T) {
 		}, 100, []int{1, 2, 3, 4, 5}, []string{"", "a", "b"}, "b"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := &cursorServer{pages: tc.pages}
 			p := NewCursor("", srv.fetch)
 			got, err := collect(t, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("items = %v, want %v", got, tc.want)
-			}
-			if !slices.Equal(srv.calls, tc.wantCalls) {
-				t.Errorf("requests = %q, want %q", srv.calls, tc.wantCalls)
-			}
-			if p.More() {
-				t.Error("More after the last page")
-			}
-			if c := p.Cursor(); c != tc.wantCursor {
-				t.Errorf("Cursor = %q, want %q", c, tc.wantCursor)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got, "items")
+			assert.Equal(t, tc.wantCalls, srv.calls, "requests")
+			assert.False(t, p.More(), "More after the last page")
+			assert.Equal(t, tc.wantCursor, p.Cursor(), "Cursor")
 		})
 	}
 }
 
 func TestCursorRepeated(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		pages map[string]CursorPage[int]
@@ -283,6 +263,7 @@ func TestCursorRepeated(t *testing.T) {
 		}, []int{1, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := &cursorServer{pages: tc.pages}
 			start := ""
 			if _, ok := tc.pages[""]; !ok {
@@ -290,24 +271,19 @@ func TestCursorRepeated(t *testing.T) {
 			}
 			p := NewCursor(start, srv.fetch)
 			got, err := collect(t, p)
-			if !errors.Is(err, ErrRepeatedCursor) {
-				t.Fatalf("err = %v, want ErrRepeatedCursor", err)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("items before the error = %v, want %v", got, tc.want)
-			}
+			require.ErrorIs(t, err, ErrRepeatedCursor)
+			assert.Equal(t, tc.want, got, "items before the error")
 			n := len(srv.calls)
-			if p.More() {
-				t.Error("More after the error")
-			}
-			if _, err := p.Next(context.Background()); !errors.Is(err, ErrRepeatedCursor) || len(srv.calls) != n {
-				t.Errorf("Next after the error: %v, %d more requests", err, len(srv.calls)-n)
-			}
+			assert.False(t, p.More(), "More after the error")
+			_, err = p.Next(t.Context())
+			assert.ErrorIs(t, err, ErrRepeatedCursor, "Next after the error")
+			assert.Len(t, srv.calls, n, "Next after the error made more requests")
 		})
 	}
 }
 
 func TestCursorResume(t *testing.T) {
+	t.Parallel()
 	srv := &cursorServer{pages: map[string]CursorPage[int]{
 		"":  {Values: []int{1, 2}, MaxResults: 2, Next: "a"},
 		"a": {Values: []int{3, 4}, MaxResults: 2, Next: "b"},
@@ -315,33 +291,27 @@ func TestCursorResume(t *testing.T) {
 		"c": {MaxResults: 2, Next: "c"}, // nothing yet: poll c later
 	}}
 	p := NewCursor("", srv.fetch)
-	if _, err := p.Next(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	_, err := p.Next(t.Context())
+	require.NoError(t, err)
 	saved := p.Cursor()
-	if saved != "a" {
-		t.Fatalf("Cursor = %q, want a", saved)
-	}
+	require.Equal(t, "a", saved, "Cursor")
 	// Later, in another process: pick up where we left off.
 	q := NewCursor(saved, srv.fetch)
 	got, err := collect(t, q)
-	if err != nil || !slices.Equal(got, []int{3, 4, 5}) {
-		t.Fatalf("resumed = %v, %v", got, err)
-	}
+	require.NoError(t, err, "resumed")
+	require.Equal(t, []int{3, 4, 5}, got, "resumed")
 	// Done for now; more failures arrive; poll from the saved cursor.
 	saved = q.Cursor()
 	srv.pages["c"] = CursorPage[int]{Values: []int{6}, MaxResults: 2, Next: "d"}
 	srv.pages["d"] = CursorPage[int]{MaxResults: 2}
 	got, err = collect(t, NewCursor(saved, srv.fetch))
-	if err != nil || !slices.Equal(got, []int{6}) {
-		t.Fatalf("polled = %v, %v", got, err)
-	}
-	if !slices.Equal(srv.calls, []string{"", "a", "b", "c", "c", "d"}) {
-		t.Errorf("requests = %q", srv.calls)
-	}
+	require.NoError(t, err, "polled")
+	require.Equal(t, []int{6}, got, "polled")
+	assert.Equal(t, []string{"", "a", "b", "c", "c", "d"}, srv.calls, "requests")
 }
 
 func TestAllStopsAfterFirstError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	srv := &cursorServer{
 		pages: map[string]CursorPage[int]{
@@ -354,55 +324,50 @@ func TestAllStopsAfterFirstError(t *testing.T) {
 	p := NewCursor("", srv.fetch)
 	var got []int
 	var errs []error
-	for v, err := range p.All(context.Background()) {
+	for v, err := range p.All(t.Context()) {
 		if err != nil {
 			errs = append(errs, err)
 			continue // All must stop on its own
 		}
 		got = append(got, v)
 	}
-	if !slices.Equal(got, []int{1, 2}) || len(errs) != 1 || !errors.Is(errs[0], boom) {
-		t.Fatalf("got %v, errors %v; want [1 2], one boom", got, errs)
-	}
-	if !slices.Equal(srv.calls, []string{"", "a"}) {
-		t.Errorf("requests = %q, want one failed request and no more", srv.calls)
-	}
+	require.Equal(t, []int{1, 2}, got)
+	require.Len(t, errs, 1, "want one boom")
+	require.ErrorIs(t, errs[0], boom)
+	assert.Equal(t, []string{"", "a"}, srv.calls, "requests: want one failed request and no more")
 	// A fetch error is not final: the same page can be retried.
-	if !p.More() {
-		t.Fatal("More = false after a transient error")
-	}
+	require.True(t, p.More(), "More = false after a transient error")
 	delete(srv.fail, "a")
 	srv.pages["a"] = CursorPage[int]{Values: []int{3, 4}, MaxResults: 2, Next: "b"}
 	got, err := collect(t, p)
-	if err != nil || !slices.Equal(got, []int{3, 4, 5}) {
-		t.Errorf("after retry: %v, %v", got, err)
+	if assert.NoError(t, err, "after retry") {
+		assert.Equal(t, []int{3, 4, 5}, got, "after retry")
 	}
 }
 
 func TestAllBreakEarly(t *testing.T) {
+	t.Parallel()
 	srv := &offsetServer{items: seq(10)}
 	p := NewOffset(0, 3, srv.fetch)
 	var got []int
-	for v, err := range p.All(context.Background()) {
-		if err != nil {
-			t.Fatal(err)
-		}
+	for v, err := range p.All(t.Context()) {
+		require.NoError(t, err)
 		got = append(got, v)
 		if v == 4 {
 			break
 		}
 	}
-	if !slices.Equal(got, []int{0, 1, 2, 3, 4}) || len(srv.calls) != 2 {
-		t.Errorf("got %v with %d requests", got, len(srv.calls))
-	}
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, got)
+	assert.Len(t, srv.calls, 2, "requests")
 	// The pager goes on after the page it last fetched.
 	rest, err := collect(t, p)
-	if err != nil || !slices.Equal(rest, []int{6, 7, 8, 9}) {
-		t.Errorf("rest = %v, %v", rest, err)
+	if assert.NoError(t, err, "rest") {
+		assert.Equal(t, []int{6, 7, 8, 9}, rest, "rest")
 	}
 }
 
 func TestNoIOBeforeNext(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	p := NewOffset(0, 10, func(context.Context, int64, int) (OffsetPage[int], error) {
 		calls++
@@ -410,66 +375,56 @@ func TestNoIOBeforeNext(t *testing.T) {
 	})
 	_ = p.More()
 	_ = p.Cursor()
-	_ = p.All(context.Background()) // building the iterator is not running it
-	if calls != 0 {
-		t.Errorf("%d requests before Next", calls)
-	}
+	_ = p.All(t.Context()) // building the iterator is not running it
+	assert.Zero(t, calls, "requests before Next")
 }
 
 func TestCanceledContext(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	p := NewCursor("", func(context.Context, string) (CursorPage[int], error) {
 		calls++
 		return CursorPage[int]{}, nil
 	})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := p.Next(ctx); !errors.Is(err, context.Canceled) || calls != 0 {
-		t.Errorf("Next = %v after %d calls; want context.Canceled, no call", err, calls)
-	}
-	if !p.More() {
-		t.Error("a canceled context must not end the walk")
-	}
+	_, err := p.Next(ctx)
+	assert.ErrorIs(t, err, context.Canceled, "Next")
+	assert.Zero(t, calls, "Next on a canceled context made a call")
+	assert.True(t, p.More(), "a canceled context must not end the walk")
 }
 
 func TestErrorPagerAndNil(t *testing.T) {
+	t.Parallel()
 	bad := errors.New("bad option")
 	p := Error[string](bad)
-	if !p.More() {
-		t.Fatal("More = false before the error was returned")
-	}
-	if page, err := p.Next(context.Background()); page != nil || !errors.Is(err, bad) {
-		t.Errorf("Next = %v, %v", page, err)
-	}
-	if p.More() {
-		t.Error("More after the error")
-	}
+	require.True(t, p.More(), "More = false before the error was returned")
+	page, err := p.Next(t.Context())
+	assert.Nil(t, page, "Next")
+	assert.ErrorIs(t, err, bad, "Next")
+	assert.False(t, p.More(), "More after the error")
 
 	empty := Error[string](nil)
-	if empty.More() {
-		t.Error("Error(nil) has pages")
-	}
+	assert.False(t, empty.More(), "Error(nil) has pages")
 
 	var np *Pager[int]
-	if np.More() || np.Cursor() != "" {
-		t.Error("nil Pager has pages")
-	}
-	if _, err := np.Next(context.Background()); err == nil {
-		t.Error("nil Pager Next: no error")
-	}
-	for _, err := range np.All(context.Background()) {
-		t.Errorf("nil Pager yielded %v", err)
+	assert.False(t, np.More(), "nil Pager has pages")
+	assert.Empty(t, np.Cursor(), "nil Pager has a cursor")
+	_, err = np.Next(t.Context())
+	assert.Error(t, err, "nil Pager Next: no error")
+	for _, err := range np.All(t.Context()) {
+		assert.Fail(t, "nil Pager yielded", "%v", err)
 	}
 
 	for _, q := range []*Pager[int]{NewOffset[int](0, 0, nil), NewCursor[int]("", nil)} {
-		if _, err := q.Next(context.Background()); err == nil {
-			t.Error("nil fetch: no error")
-		}
+		_, err := q.Next(t.Context())
+		assert.Error(t, err, "nil fetch: no error")
 	}
 	var nilCtx context.Context
 	srv := &offsetServer{items: seq(1)}
-	if page, err := NewOffset(0, 0, srv.fetch).Next(nilCtx); err != nil || len(page) != 1 {
-		t.Errorf("nil context: %v, %v", page, err)
+	ints, err := NewOffset(0, 0, srv.fetch).Next(nilCtx)
+	if assert.NoError(t, err, "nil context") {
+		assert.Len(t, ints, 1, "nil context")
 	}
 }
 

@@ -3,9 +3,13 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.jira.AddAdmin("admin@example.com", "admin-api-token-do-not-print")
 	s.jira.AddUser("user@example.com", "user-api-token-do-not-print")
@@ -13,46 +17,37 @@ func TestAdminCommands(t *testing.T) {
 		"JIRA_WEBHOOK_SECRET": "hub-secret-do-not-print"}
 
 	r := jh(t, env, "", "admin", "list").want(t, exitOK)
-	if !strings.Contains(r.stdout, "no admin webhooks") {
-		t.Errorf("admin list on an empty site:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "no admin webhooks", "admin list on an empty site")
 	r = jh(t, env, "", "admin", "create", "--name", "ci", "--url", "https://ci.example.com/jira/${issue.key}",
 		"--events", "jira:issue_created,jira:issue_updated", "--jql", "project = ABC", "--json").want(t, exitOK)
 	created := decodeJSON[adminJSON](t, r.stdout)
-	if created.ID == 0 || !created.Signed || created.JQLFilter != "project = ABC" || len(created.Events) != 2 {
-		t.Errorf("admin create --json = %+v", created)
-	}
-	if strings.Contains(r.stdout, "hub-secret-do-not-print") {
-		t.Errorf("the secret was printed:\n%s", r.stdout)
-	}
+	assert.NotZero(t, created.ID, "admin create --json = %+v", created)
+	assert.True(t, created.Signed, "admin create --json = %+v", created)
+	assert.Equal(t, "project = ABC", created.JQLFilter, "admin create --json = %+v", created)
+	assert.Len(t, created.Events, 2, "admin create --json = %+v", created)
+	assert.False(t, strings.Contains(r.stdout, "hub-secret-do-not-print"), "the secret was printed:\n%s", r.stdout)
 	hooks := s.jira.AdminWebhooks()
-	if len(hooks) != 1 || !hooks[0].HasSecret || hooks[0].URL != "https://ci.example.com/jira/${issue.key}" {
-		t.Fatalf("admin webhooks on the site: %+v", hooks)
-	}
+	require.Len(t, hooks, 1, "admin webhooks on the site: %+v", hooks)
+	require.True(t, hooks[0].HasSecret, "admin webhooks on the site: %+v", hooks)
+	require.Equal(t, "https://ci.example.com/jira/${issue.key}", hooks[0].URL, "admin webhooks on the site")
 
 	r = jh(t, env, "", "admin", "list", "--json").want(t, exitOK)
-	if list := decodeJSON[[]adminJSON](t, r.stdout); len(list) != 1 || list[0].ID != created.ID {
-		t.Errorf("admin list --json = %+v", list)
+	list := decodeJSON[[]adminJSON](t, r.stdout)
+	if assert.Len(t, list, 1, "admin list --json = %+v", list) {
+		assert.Equal(t, created.ID, list[0].ID, "admin list --json = %+v", list)
 	}
 	r = jh(t, env, "", "admin", "get", itoa(created.ID)).want(t, exitOK)
-	if !strings.Contains(r.stdout, "ci") || !strings.Contains(r.stdout, "project = ABC") {
-		t.Errorf("admin get:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "ci", "admin get")
+	assert.Contains(t, r.stdout, "project = ABC", "admin get")
 	jh(t, env, "", "admin", "delete", itoa(created.ID)).want(t, exitOK)
-	if n := len(s.jira.AdminWebhooks()); n != 0 {
-		t.Errorf("%d admin webhooks left", n)
-	}
+	assert.Empty(t, s.jira.AdminWebhooks(), "admin webhooks left")
 	r = jh(t, env, "", "admin", "get", itoa(created.ID)).want(t, exitFailure)
-	if !strings.Contains(r.stderr, "admin list' shows the IDs") {
-		t.Errorf("admin get of a deleted webhook:\n%s", r.stderr)
-	}
+	assert.Contains(t, r.stderr, "admin list' shows the IDs", "admin get of a deleted webhook")
 
 	// A user who is not an administrator is told what is missing.
 	user := map[string]string{"JIRA_BASE_URL": s.jira.URL(), "JIRA_EMAIL": "user@example.com", "JIRA_API_TOKEN": "user-api-token-do-not-print"}
 	r = jh(t, user, "", "admin", "list").want(t, exitFailure)
-	if !strings.Contains(r.stderr, "hint: admin webhooks need the credentials of a Jira administrator") {
-		t.Errorf("admin list as a user:\n%s", r.stderr)
-	}
+	assert.Contains(t, r.stderr, "hint: admin webhooks need the credentials of a Jira administrator", "admin list as a user")
 
 	for _, args := range [][]string{
 		{"admin"}, {"admin", "frobnicate"}, {"admin", "get"}, {"admin", "delete", "x"},

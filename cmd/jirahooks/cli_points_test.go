@@ -10,6 +10,7 @@ import (
 )
 
 func TestUnknownEventsAreCaughtLocally(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.jira.AddAdmin("admin@example.com", "admin-api-token")
 	admin := map[string]string{"JIRA_BASE_URL": s.jira.URL(), "JIRA_EMAIL": "admin@example.com", "JIRA_API_TOKEN": "admin-api-token"}
@@ -37,6 +38,7 @@ func TestUnknownEventsAreCaughtLocally(t *testing.T) {
 }
 
 func TestIDsGivenTwiceAreAUsageError(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	for _, cmd := range []string{"delete", "refresh"} {
 		r := jh(t, s.oauthEnv(), "", cmd, "--body", `{"webhookIds": [10000]}`, "10001")
@@ -47,6 +49,7 @@ func TestIDsGivenTwiceAreAUsageError(t *testing.T) {
 }
 
 func TestFlagErrorsSpellFlagsAsTheHelpDoes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -66,6 +69,7 @@ func TestFlagErrorsSpellFlagsAsTheHelpDoes(t *testing.T) {
 }
 
 func TestHelpListsEveryVariableAndCommand(t *testing.T) {
+	t.Parallel()
 	help := jh(t, nil, "", "help").want(t, exitOK).stdout
 	for _, want := range []string{"JIRA_CLIENT_SECRET", "JIRA_WEBHOOK_SECRET", "JIRA_AUTH", "JIRA_SHARED_SECRET", "fake ", "trigger ", "usage or local error", "receiver did not answer 2xx"} {
 		assert.Contains(t, help, want)
@@ -77,6 +81,7 @@ func TestHelpListsEveryVariableAndCommand(t *testing.T) {
 }
 
 func TestListenAndFakeAddressErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -97,6 +102,7 @@ func TestListenAndFakeAddressErrors(t *testing.T) {
 // TestFakeEnvironmentDrivesEveryCommand runs fake in-process and uses its
 // export lines as a shell would after sourcing them.
 func TestFakeEnvironmentDrivesEveryCommand(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, stop := background(t, nil, "fake", "--addr", "127.0.0.1:0", "--seed", "3")
 	stdout.waitFor(t, `(?m)^export JIRA_AUTH=oauth$`)
 	assert.Regexp(t, `a Jira site at http://127\.0\.0\.1:\d+ \(control API: http://127\.0\.0\.1:\d+/_jiratest\)`, stderr.String())

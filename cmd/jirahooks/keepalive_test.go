@@ -25,6 +25,7 @@ func (siteClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := s.oauthEnv()
 	jh(t, env, "", "register", "--body", twoHooks).want(t, exitOK)
@@ -32,13 +33,10 @@ func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
 
 	clock := siteClock{s.jira.Clock()}
 	r := jhClock(t, clock, env, "", "keepalive", "--once").want(t, exitOK)
-	if !strings.Contains(r.stdout, "refreshed") || !strings.Contains(r.stdout, "2 webhooks kept alive") {
-		t.Errorf("keepalive --once:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "refreshed", "keepalive --once")
+	assert.Contains(t, r.stdout, "2 webhooks kept alive", "keepalive --once")
 	for _, w := range s.jira.Webhooks(s.oauth) {
-		if !w.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)) {
-			t.Errorf("webhook %d expires %v, want refreshed to %v", w.ID, w.ExpirationDate, s.jira.Now().Add(jiratest.Lifetime))
-		}
+		assert.True(t, w.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)), "webhook %d expires %v, want refreshed to %v", w.ID, w.ExpirationDate, s.jira.Now().Add(jiratest.Lifetime))
 	}
 	// Another run right after has nothing to do, and says what it left.
 	r = jhClock(t, clock, env, "", "keepalive", "--once", "--json").want(t, exitOK)
@@ -50,6 +48,7 @@ func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
 }
 
 func TestKeepaliveOnceWithNothingToKeep(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	r := jh(t, s.oauthEnv(), "", "keepalive", "--once").want(t, exitOK)
 	assert.Contains(t, r.stdout, ": 0 webhooks kept alive\n")
@@ -65,6 +64,7 @@ func TestKeepaliveOnceWithNothingToKeep(t *testing.T) {
 }
 
 func TestKeepaliveOnceRegistersWhatIsMissing(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	r := jh(t, s.oauthEnv(), "", "keepalive", "--once", "--json",
 		"--url", "https://app.example.com/hooks", "--events", "jira:issue_created,jira:issue_updated", "--jql", "project = ABC").want(t, exitOK)
@@ -74,33 +74,30 @@ func TestKeepaliveOnceRegistersWhatIsMissing(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &ev))
 	assert.Contains(t, lines[1], `"kind":"summary"`)
 	hooks := s.jira.Webhooks(s.oauth)
-	if ev.Kind != "registered" || len(hooks) != 1 || len(ev.IDs) != 1 || ev.IDs[0] != hooks[0].ID || ev.JQLFilter != "project = ABC" {
-		t.Errorf("event %+v, webhooks %+v", ev, hooks)
-	}
+	require.Len(t, hooks, 1, "webhooks %+v", hooks)
+	assert.Equal(t, "registered", ev.Kind, "event %+v", ev)
+	assert.Equal(t, []int64{hooks[0].ID}, ev.IDs, "event %+v, webhooks %+v", ev, hooks)
+	assert.Equal(t, "project = ABC", ev.JQLFilter, "event %+v", ev)
 
 	// A declaration Jira refuses is reported.
 	r = jh(t, s.oauthEnv(), "", "keepalive", "--once", "--body",
 		`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "watchCount > 1"}]}`).want(t, exitRefused)
-	if !strings.Contains(r.stdout, "Jira refused: The clause watchCount is unsupported") {
-		t.Errorf("refusal not reported:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "Jira refused: The clause watchCount is unsupported", "refusal not reported")
 }
 
 func TestKeepaliveRunsUntilStopped(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	stdout, stderr, stop := background(t, s.oauthEnv(), "keepalive",
 		"--url", "https://app.example.com/hooks", "--events", "jira:issue_created", "--jql", "project = ABC")
 	stderr.waitFor(t, `keeping 1 declared webhook alive on 127\.0\.0\.1:\d+; Ctrl-C to stop`)
 	stdout.waitFor(t, `registered\s+127\.0\.0\.1:\d+  webhook \d+  \(jira:issue_created, project = ABC\)`)
-	if code := stop(); code != exitOK {
-		t.Errorf("keepalive exited %d after Ctrl-C, want 0", code)
-	}
-	if n := len(s.jira.Webhooks(s.oauth)); n != 1 {
-		t.Errorf("%d webhooks, want 1", n)
-	}
+	assert.Equal(t, exitOK, stop(), "keepalive's exit code after Ctrl-C")
+	assert.Len(t, s.jira.Webhooks(s.oauth), 1, "webhooks")
 }
 
 func TestKeepaliveUsage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	for _, args := range [][]string{
 		{"keepalive", "--url", "https://app.example.com/hooks"},
@@ -109,7 +106,5 @@ func TestKeepaliveUsage(t *testing.T) {
 	} {
 		jh(t, s.oauthEnv(), "", args...).want(t, exitUsage)
 	}
-	if n := len(s.jira.Requests()); n != 0 {
-		t.Errorf("%d requests sent by usage errors", n)
-	}
+	assert.Empty(t, s.jira.Requests(), "requests sent by usage errors")
 }

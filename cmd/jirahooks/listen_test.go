@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
 )
@@ -56,7 +59,7 @@ func (s *syncBuffer) waitFor(t *testing.T, re string) []string {
 		select {
 		case <-ch:
 		case <-guard:
-			t.Fatalf("output never matched %q:\n%s", re, s.String())
+			require.FailNow(t, "output never matched", "%q:\n%s", re, s.String())
 		}
 	}
 }
@@ -65,7 +68,7 @@ func (s *syncBuffer) waitFor(t *testing.T, re string) []string {
 // returns its exit code.
 func background(t *testing.T, env map[string]string, args ...string) (stdout, stderr *syncBuffer, stop func() int) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	stdout, stderr = newSyncBuffer(), newSyncBuffer()
 	code := make(chan int, 1)
 	go func() {
@@ -82,6 +85,7 @@ func background(t *testing.T, env map[string]string, args ...string) (stdout, st
 }
 
 func TestListenVerifiesAndPrints(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	stdout, stderr, stop := background(t, nil, "listen", "--addr", "127.0.0.1:0", "--path", "/jira/events", "--client-secret", oauthSecret)
 	addr := stderr.waitFor(t, `listening on (http://\S+/jira/events), verifying OAuth 2.0 JWTs`)[1]
@@ -90,86 +94,57 @@ func TestListenVerifiesAndPrints(t *testing.T) {
 	jh(t, s.oauthEnv(), "", "register", "--url", addr, "--events", "jira:issue_updated", "--jql", "project = ABC").want(t, exitOK)
 	sent := s.jira.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: "ABC-12", Summary: "Login fails"}).
 		Change("status", "To Do", "Done"))
-	if len(sent) != 1 || sent[0].Status != http.StatusOK {
-		t.Fatalf("delivery: %+v", sent)
-	}
+	require.Len(t, sent, 1, "delivery: %+v", sent)
+	require.Equal(t, http.StatusOK, sent[0].Status, "delivery: %+v", sent)
 	line := stdout.waitFor(t, `jira:issue_updated  ABC-12 "Login fails"  status: To Do → Done.*\[delivery (\S+), webhook \d+\]`)
-	if line[1] != sent[0].ID {
-		t.Errorf("printed delivery %s, Jira sent %s", line[1], sent[0].ID)
-	}
+	assert.Equal(t, sent[0].ID, line[1], "printed delivery")
 
 	// A forged delivery is refused, and so reported.
 	req, err := webhookstest.NewClientRequest(addr, webhookstest.Payload("issue_updated"), webhookstest.OAuth{ClientSecret: []byte("guess")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("forged delivery answered %d", resp.StatusCode)
-	}
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "forged delivery answered")
 	stderr.waitFor(t, `REFUSED 401 from \S+: webhooks: invalid signature`)
 
 	// A retry of a delivery already handled is dropped, and so reported.
 	for retry := range 2 {
 		req, err := webhookstest.NewClientRequest(addr, webhookstest.Payload("issue_updated"), webhookstest.OAuth{ClientSecret: []byte(oauthSecret)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		webhookstest.SetDelivery(req, "delivery-42", retry)
 		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		resp.Body.Close()
 	}
 	stderr.waitFor(t, `duplicate of delivery delivery-42 \(retry 1\), dropped`)
-	if n := strings.Count(stdout.String(), "delivery delivery-42"); n != 1 {
-		t.Errorf("delivery-42 printed %d times:\n%s", n, stdout.String())
-	}
+	assert.Equal(t, 1, strings.Count(stdout.String(), "delivery delivery-42"), "times delivery-42 was printed:\n%s", stdout.String())
 
-	if code := stop(); code != exitOK {
-		t.Errorf("listen exited %d after Ctrl-C, want 0", code)
-	}
+	assert.Equal(t, exitOK, stop(), "listen's exit code after Ctrl-C")
 }
 
 func TestListenJSON(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := map[string]string{"JIRA_SHARED_SECRET": connectSecret} // the verifier from the environment
 	stdout, stderr, stop := background(t, env, "listen", "--addr", "127.0.0.1:0", "--json")
 	addr := stderr.waitFor(t, `listening on (http://\S+/), verifying Connect JWTs`)[1]
 	jh(t, s.connectEnv(), "", "register", "--url", addr+"hooks", "--events", "comment_created", "--jql", "project = ABC").want(t, exitOK)
 	sent := s.jira.Emit(jiratest.CommentEvent("comment_created", jiratest.Issue{Key: "ABC-3"}, jiratest.Comment{Body: "Looks good"}))
-	if len(sent) != 1 || !sent[0].OK() {
-		t.Fatalf("delivery: %+v", sent)
-	}
+	require.Len(t, sent, 1, "delivery: %+v", sent)
+	require.True(t, sent[0].OK(), "delivery: %+v", sent)
 	line := stdout.waitFor(t, `(?m)^(\{.*\})$`)[1]
 	stop()
 	var got eventJSON
-	if err := json.Unmarshal([]byte(line), &got); err != nil {
-		t.Fatalf("listen --json line is not JSON: %v\n%s", err, line)
-	}
-	if got.Event != "comment_created" || got.Delivery != sent[0].ID || got.Tenant != s.connect.ClientKey() {
-		t.Errorf("listen --json = %+v", got)
-	}
-	var raw, want any
-	json.Unmarshal(got.Body, &raw)
-	json.Unmarshal(sent[0].Body, &want)
-	if !jsonEqual(raw, want) {
-		t.Errorf("body differs from what Jira sent:\n%s\n%s", got.Body, sent[0].Body)
-	}
-}
-
-func jsonEqual(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
+	require.NoError(t, json.Unmarshal([]byte(line), &got), "listen --json line is not JSON:\n%s", line)
+	assert.Equal(t, "comment_created", got.Event, "listen --json = %+v", got)
+	assert.Equal(t, sent[0].ID, got.Delivery, "listen --json = %+v", got)
+	assert.Equal(t, s.connect.ClientKey(), got.Tenant, "listen --json = %+v", got)
+	assert.JSONEq(t, string(sent[0].Body), string(got.Body), "body differs from what Jira sent")
 }
 
 func TestListenUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -179,15 +154,12 @@ func TestListenUsage(t *testing.T) {
 		{[]string{"listen", "--no-verify", "--path", "jira"}, "must start with /"},
 	} {
 		r := jh(t, nil, "", tc.args...).want(t, exitUsage)
-		if !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("%v: stderr %q lacks %q", tc.args, r.stderr, tc.want)
-		}
+		assert.Contains(t, r.stderr, tc.want, "%v", tc.args)
 	}
 	// An address in use is an error that says what to do.
 	_, stderr, _ := background(t, nil, "listen", "--addr", "127.0.0.1:0", "--no-verify")
 	addr := stderr.waitFor(t, `listening on http://(\S+)/,`)[1]
 	r := jh(t, nil, "", "listen", "--addr", addr, "--no-verify").want(t, exitUsage)
-	if !strings.Contains(r.stderr, "another program listens on") || strings.Contains(r.stderr, "Jira") {
-		t.Errorf("stderr: %s", r.stderr)
-	}
+	assert.Contains(t, r.stderr, "another program listens on")
+	assert.NotContains(t, r.stderr, "Jira")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -64,13 +66,13 @@ func jh(t *testing.T, env map[string]string, stdin string, args ...string) resul
 func jhClock(t *testing.T, clock webhooks.Clock, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	c := &cli{ctx: context.Background(), stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
+	c := &cli{ctx: t.Context(), stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return env[k] }, clock: clock}
 	code := c.run(args)
 	r := result{code, out.String(), errb.String()}
 	for _, secret := range []string{oauthSecret, connectSecret, env["JIRA_ACCESS_TOKEN"], env["JIRA_API_TOKEN"], env["JIRA_SHARED_SECRET"], env["JIRA_WEBHOOK_SECRET"]} {
-		if secret != "" && strings.Contains(r.stdout+r.stderr, secret) {
-			t.Errorf("jirahooks %s printed a secret:\n%s%s", strings.Join(args, " "), r.stdout, r.stderr)
+		if secret != "" {
+			assert.False(t, strings.Contains(r.stdout+r.stderr, secret), "jirahooks %s printed a secret:\n%s%s", strings.Join(args, " "), r.stdout, r.stderr)
 		}
 	}
 	return r
@@ -78,18 +80,14 @@ func jhClock(t *testing.T, clock webhooks.Clock, env map[string]string, stdin st
 
 func (r result) want(t *testing.T, code int) result {
 	t.Helper()
-	if r.code != code {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
-	}
+	require.Equal(t, code, r.code, "exit code\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	return r
 }
 
 func decodeJSON[T any](t *testing.T, s string) T {
 	t.Helper()
 	var v T
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		t.Fatalf("output is not the JSON expected: %v\n%s", err, s)
-	}
+	require.NoError(t, json.Unmarshal([]byte(s), &v), "output is not the JSON expected:\n%s", s)
 	return v
 }
 
@@ -102,77 +100,70 @@ const twoHooks = `{
 }`
 
 func TestRegisterBodyInlineFileAndStdin(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := s.oauthEnv()
 
 	// Inline JSON.
 	r := jh(t, env, "", "register", "--body", twoHooks).want(t, exitOK)
-	if !strings.Contains(r.stdout, "registered") || !strings.Contains(r.stdout, "project = ABC AND status = Done") {
-		t.Errorf("register output:\n%s", r.stdout)
-	}
-	if n := len(s.jira.Webhooks(s.oauth)); n != 2 {
-		t.Fatalf("%d webhooks on the site after inline register, want 2", n)
-	}
+	assert.Contains(t, r.stdout, "registered", "register output")
+	assert.Contains(t, r.stdout, "project = ABC AND status = Done", "register output")
+	require.Len(t, s.jira.Webhooks(s.oauth), 2, "webhooks on the site after inline register")
 
 	// @file, with --url replacing the body's URL is refused by Jira (one
 	// URL per app), so keep the URL and register another webhook.
 	file := filepath.Join(t.TempDir(), "hooks.json")
-	if err := os.WriteFile(file, []byte(`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_deleted"], "jqlFilter": "project = XYZ"}]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(`{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["jira:issue_deleted"], "jqlFilter": "project = XYZ"}]}`), 0o600))
 	r = jh(t, env, "", "register", "--json", "--body", "@"+file).want(t, exitOK)
 	regs := decodeJSON[[]registrationJSON](t, r.stdout)
-	if len(regs) != 1 || !regs[0].OK || regs[0].ID == 0 {
-		t.Fatalf("register @file --json: %+v", regs)
-	}
+	require.Len(t, regs, 1, "register @file --json: %+v", regs)
+	require.True(t, regs[0].OK, "register @file --json: %+v", regs)
+	require.NotZero(t, regs[0].ID, "register @file --json: %+v", regs)
 
 	// Standard input.
 	r = jh(t, env, `{"url": "https://app.example.com/hooks", "webhooks": [{"events": ["comment_deleted"], "jqlFilter": "project = XYZ"}]}`,
 		"register", "--body", "-", "--json").want(t, exitOK)
 	regs = decodeJSON[[]registrationJSON](t, r.stdout)
-	if len(regs) != 1 || !regs[0].OK {
-		t.Fatalf("register - --json: %+v", regs)
-	}
-	if n := len(s.jira.Webhooks(s.oauth)); n != 4 {
-		t.Fatalf("%d webhooks on the site, want 4", n)
-	}
+	require.Len(t, regs, 1, "register - --json: %+v", regs)
+	require.True(t, regs[0].OK, "register - --json: %+v", regs)
+	assert.Len(t, s.jira.Webhooks(s.oauth), 4, "webhooks on the site")
 }
 
 func TestRegisterWithFlags(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	jh(t, s.oauthEnv(), "", "register", "--url", "https://app.example.com/hooks",
 		"--events", "jira:issue_updated", "--jql", "project = ABC", "--field-ids", "summary,status").want(t, exitOK)
 	hooks := s.jira.Webhooks(s.oauth)
-	if len(hooks) != 1 || hooks[0].JQLFilter != "project = ABC" || strings.Join(hooks[0].FieldIDsFilter, ",") != "summary,status" {
-		t.Fatalf("registered %+v", hooks)
-	}
+	require.Len(t, hooks, 1, "registered %+v", hooks)
+	assert.Equal(t, "project = ABC", hooks[0].JQLFilter, "registered %+v", hooks)
+	assert.Equal(t, []string{"summary", "status"}, hooks[0].FieldIDsFilter, "registered %+v", hooks)
 }
 
 func TestRegisterRefusedItemExits3(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	body := `{"url": "https://app.example.com/hooks", "webhooks": [
 		{"events": ["jira:issue_created"], "jqlFilter": "project = ABC"},
 		{"events": ["jira:issue_created"], "jqlFilter": "watchCount > 1"}]}`
 	r := jh(t, s.oauthEnv(), "", "register", "--body", body).want(t, exitRefused)
-	if !strings.Contains(r.stdout, "REFUSED") || !strings.Contains(r.stdout, "watchCount is unsupported") {
-		t.Errorf("refusal not shown:\n%s", r.stdout)
-	}
-	if !strings.Contains(r.stderr, "refused 1 of 2") {
-		t.Errorf("stderr: %s", r.stderr)
-	}
+	assert.Contains(t, r.stdout, "REFUSED", "refusal not shown")
+	assert.Contains(t, r.stdout, "watchCount is unsupported", "refusal not shown")
+	assert.Contains(t, r.stderr, "refused 1 of 2")
 	r = jh(t, s.oauthEnv(), "", "register", "--json", "--body", body).want(t, exitRefused)
 	regs := decodeJSON[[]registrationJSON](t, r.stdout)
-	if len(regs) != 2 || !regs[0].OK || regs[1].OK || len(regs[1].Errors) == 0 || regs[1].JQLFilter != "watchCount > 1" {
-		t.Fatalf("--json: %+v", regs)
-	}
+	require.Len(t, regs, 2, "--json: %+v", regs)
+	assert.True(t, regs[0].OK, "--json: %+v", regs)
+	assert.False(t, regs[1].OK, "--json: %+v", regs)
+	assert.NotEmpty(t, regs[1].Errors, "--json: %+v", regs)
+	assert.Equal(t, "watchCount > 1", regs[1].JQLFilter, "--json: %+v", regs)
 }
 
 func TestRegisterBadBody(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	file := filepath.Join(t.TempDir(), "bad.json")
-	if err := os.WriteFile(file, []byte("{\n  \"url\": \"https://app.example.com\",\n  \"webhooks\": [\n    {\"events\": [\"jira:issue_created\"],, }\n  ]\n}"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte("{\n  \"url\": \"https://app.example.com\",\n  \"webhooks\": [\n    {\"events\": [\"jira:issue_created\"],, }\n  ]\n}"), 0o600))
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -192,24 +183,19 @@ func TestRegisterBadBody(t *testing.T) {
 		{"nothing", nil, "", []string{"nothing to register"}},
 		{"unknown flag", []string{"--bdy", "{}"}, "", []string{"flag provided but not defined"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) { // serial: the check after the loop counts their requests
 			r := jh(t, s.oauthEnv(), tc.stdin, append([]string{"register"}, tc.args...)...).want(t, exitUsage)
 			for _, w := range tc.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
-				}
+				assert.Contains(t, r.stderr, w)
 			}
-			if !strings.Contains(r.stderr, "jirahooks register --help") {
-				t.Errorf("stderr does not point to help:\n%s", r.stderr)
-			}
+			assert.Contains(t, r.stderr, "jirahooks register --help", "stderr does not point to help")
 		})
 	}
-	if n := len(s.jira.Requests()); n != 0 {
-		t.Errorf("%d requests reached Jira; usage errors must send nothing", n)
-	}
+	assert.Empty(t, s.jira.Requests(), "requests reached Jira; usage errors must send nothing")
 }
 
 func TestListPagesAndJSON(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, jiratest.WithMaxResults(2))
 	env := s.oauthEnv()
 	var hooks []string
@@ -220,14 +206,13 @@ func TestListPagesAndJSON(t *testing.T) {
 
 	r := jh(t, env, "", "list", "--json").want(t, exitOK)
 	got := decodeJSON[[]webhookJSON](t, r.stdout)
-	if len(got) != 5 {
-		t.Fatalf("list --json gave %d webhooks, want 5 (over 3 pages)", len(got))
-	}
+	require.Len(t, got, 5, "list --json: want 5 webhooks (over 3 pages)")
 	want := s.jira.Webhooks(s.oauth)
+	require.Len(t, want, 5, "webhooks on the site")
 	for i, w := range got {
-		if w.ID != want[i].ID || w.JQLFilter != want[i].JQLFilter || !w.ExpirationDate.Equal(want[i].ExpirationDate) {
-			t.Errorf("webhook %d: got %+v, want %+v", i, w, want[i])
-		}
+		assert.Equal(t, want[i].ID, w.ID, "webhook %d: got %+v, want %+v", i, w, want[i])
+		assert.Equal(t, want[i].JQLFilter, w.JQLFilter, "webhook %d: got %+v, want %+v", i, w, want[i])
+		assert.True(t, w.ExpirationDate.Equal(want[i].ExpirationDate), "webhook %d: got %+v, want %+v", i, w, want[i])
 	}
 	pages := 0
 	for _, req := range s.jira.Requests() {
@@ -235,64 +220,52 @@ func TestListPagesAndJSON(t *testing.T) {
 			pages++
 		}
 	}
-	if pages != 3 {
-		t.Errorf("%d list requests, want 3 pages of 2", pages)
-	}
+	assert.Equal(t, 3, pages, "list requests: want 3 pages of 2")
 
 	r = jh(t, env, "", "list", "--limit", "3", "--maxResults", "1").want(t, exitOK)
-	if !strings.Contains(r.stdout, "3 webhooks") || !strings.Contains(r.stdout, "project = C") || strings.Contains(r.stdout, "project = D") {
-		t.Errorf("list --limit 3:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "3 webhooks", "list --limit 3")
+	assert.Contains(t, r.stdout, "project = C", "list --limit 3")
+	assert.NotContains(t, r.stdout, "project = D", "list --limit 3")
 
 	// The jr operation name works too.
 	jh(t, env, "", "get-dynamic-webhooks-for-app", "--startAt", "4", "--json").want(t, exitOK)
 }
 
 func TestListEmpty(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	r := jh(t, s.oauthEnv(), "", "list", "--json").want(t, exitOK)
-	if strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("empty list --json = %q, want []", r.stdout)
-	}
+	assert.Equal(t, "[]", strings.TrimSpace(r.stdout), "empty list --json")
 	r = jh(t, s.oauthEnv(), "", "list").want(t, exitOK)
-	if !strings.Contains(r.stdout, "no webhooks") {
-		t.Errorf("empty list: %q", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "no webhooks", "empty list")
 }
 
 func TestDeleteAndRefresh(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := s.oauthEnv()
 	r := jh(t, env, "", "register", "--json", "--body", twoHooks).want(t, exitOK)
 	regs := decodeJSON[[]registrationJSON](t, r.stdout)
+	require.Len(t, regs, 2)
 	id1, id2 := regs[0].ID, regs[1].ID
 
 	s.jira.Advance(20 * 24 * 60 * 60 * 1e9) // 20 days
 	r = jh(t, env, "", "refresh", "--json", "--body", `{"webhookIds": [`+itoa(id1)+`]}`).want(t, exitOK)
 	ref := decodeJSON[refreshJSON](t, r.stdout)
-	if len(ref.WebhookIDs) != 1 || !ref.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)) {
-		t.Errorf("refresh --json = %+v, want expiry %v", ref, s.jira.Now().Add(jiratest.Lifetime))
-	}
+	assert.Len(t, ref.WebhookIDs, 1, "refresh --json = %+v", ref)
+	assert.True(t, ref.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)), "refresh --json = %+v, want expiry %v", ref, s.jira.Now().Add(jiratest.Lifetime))
 	r = jh(t, env, "", "refresh", "--all").want(t, exitOK)
-	if !strings.Contains(r.stdout, "refreshed webhooks "+itoa(id1)+", "+itoa(id2)) {
-		t.Errorf("refresh --all:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "refreshed webhooks "+itoa(id1)+", "+itoa(id2), "refresh --all")
 	for _, w := range s.jira.Webhooks(s.oauth) {
-		if !w.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)) {
-			t.Errorf("webhook %d expires %v after refresh --all", w.ID, w.ExpirationDate)
-		}
+		assert.True(t, w.ExpirationDate.Equal(s.jira.Now().Add(jiratest.Lifetime)), "webhook %d expires %v after refresh --all", w.ID, w.ExpirationDate)
 	}
 
 	// Delete by ID from the command line, then through stdin.
 	r = jh(t, env, "", "delete", itoa(id1), "--json").want(t, exitOK)
 	del := decodeJSON[idsBody](t, r.stdout)
-	if len(del.WebhookIDs) != 1 || del.WebhookIDs[0] != id1 {
-		t.Errorf("delete --json = %+v", del)
-	}
+	assert.Equal(t, []int64{id1}, del.WebhookIDs, "delete --json")
 	jh(t, env, `{"webhookIds": [`+itoa(id2)+`]}`, "delete-by-id", "--body", "-").want(t, exitOK)
-	if n := len(s.jira.Webhooks(s.oauth)); n != 0 {
-		t.Errorf("%d webhooks left after deleting both", n)
-	}
+	assert.Empty(t, s.jira.Webhooks(s.oauth), "webhooks left after deleting both")
 
 	// Mistakes are usage errors.
 	for _, args := range [][]string{
@@ -300,13 +273,12 @@ func TestDeleteAndRefresh(t *testing.T) {
 		{"delete", "--body", `{"webhookIds": "1"}`},
 	} {
 		r := jh(t, env, "", args...)
-		if r.code != exitUsage {
-			t.Errorf("jirahooks %v: exit %d, want %d\n%s", args, r.code, exitUsage, r.stderr)
-		}
+		assert.Equal(t, exitUsage, r.code, "jirahooks %v: exit\n%s", args, r.stderr)
 	}
 }
 
 func TestFailedWithCursor(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := s.connectEnv()
 	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -320,47 +292,40 @@ func TestFailedWithCursor(t *testing.T) {
 	r := jh(t, env, "", "failed", "--json", "--max-results", "1").want(t, exitOK)
 	f := decodeJSON[failedJSON](t, r.stdout)
 	want := s.jira.Failed(s.connect)
-	if len(f.Failures) != 2 || len(want) != 2 {
-		t.Fatalf("failed --json listed %d failures, the site has %d", len(f.Failures), len(want))
-	}
+	require.Len(t, want, 2, "failures on the site")
+	require.Len(t, f.Failures, 2, "failed --json listed")
 	for i := range want {
-		if f.Failures[i].ID != want[i].ID || f.Failures[i].Event != "jira:issue_created" || f.Failures[i].Body != want[i].Body {
-			t.Errorf("failure %d = %+v, want %+v", i, f.Failures[i], want[i])
-		}
+		assert.Equal(t, want[i].ID, f.Failures[i].ID, "failure %d = %+v, want %+v", i, f.Failures[i], want[i])
+		assert.Equal(t, "jira:issue_created", f.Failures[i].Event, "failure %d = %+v, want %+v", i, f.Failures[i], want[i])
+		assert.Equal(t, want[i].Body, f.Failures[i].Body, "failure %d = %+v, want %+v", i, f.Failures[i], want[i])
 	}
-	if f.Cursor == "" {
-		t.Fatal("no cursor to resume from")
-	}
+	require.NotEmpty(t, f.Cursor, "no cursor to resume from")
 
 	// Resuming from the cursor shows only what failed since.
 	r = jh(t, env, "", "failed", "--cursor", f.Cursor).want(t, exitOK)
-	if !strings.Contains(r.stdout, "no failed deliveries") {
-		t.Errorf("failed --cursor before anything new:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "no failed deliveries", "failed --cursor before anything new")
 	s.jira.Advance(60 * 1e9)
 	s.jira.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "ABC-3"}))
 	r = jh(t, env, "", "failed", "--json", "--cursor", f.Cursor).want(t, exitOK)
 	f2 := decodeJSON[failedJSON](t, r.stdout)
-	if len(f2.Failures) != 1 || !strings.Contains(f2.Failures[0].Body, "ABC-3") {
-		t.Errorf("failed --cursor after one more failure: %+v", f2.Failures)
+	if assert.Len(t, f2.Failures, 1, "failed --cursor after one more failure") {
+		assert.Contains(t, f2.Failures[0].Body, "ABC-3", "failed --cursor after one more failure")
 	}
 
 	// Human output names the event and tells how to resume.
 	r = jh(t, env, "", "get-failed").want(t, exitOK)
-	if !strings.Contains(r.stdout, "3 failed deliveries") || !strings.Contains(r.stdout, "--cursor") {
-		t.Errorf("failed:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "3 failed deliveries", "failed")
+	assert.Contains(t, r.stdout, "--cursor", "failed")
 
 	// An OAuth app may not list failures; the hint says why.
 	r = jh(t, s.oauthEnv(), "", "failed").want(t, exitFailure)
-	if !strings.Contains(r.stderr, "hint: only Connect apps") {
-		t.Errorf("failed as an OAuth app:\n%s", r.stderr)
-	}
+	assert.Contains(t, r.stderr, "hint: only Connect apps", "failed as an OAuth app")
 	jh(t, env, "", "failed", "--after", "yesterday").want(t, exitUsage)
 	jh(t, env, "", "failed", "--after", "24h", "--json").want(t, exitOK)
 }
 
 func TestAuthErrors(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.jira.AddAdmin("admin@example.com", "admin-api-token")
 	for _, tc := range []struct {
@@ -380,41 +345,38 @@ func TestAuthErrors(t *testing.T) {
 		{"wrong token", map[string]string{"JIRA_BASE_URL": s.jira.URL(), "JIRA_ACCESS_TOKEN": "not-a-token"}, exitFailure, "hint: Jira did not accept the credentials"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := jh(t, tc.env, "", "list")
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("exit %d (want %d), stderr:\n%s\nwant %q", r.code, tc.code, r.stderr, tc.want)
-			}
+			assert.Equal(t, tc.code, r.code, "exit code; stderr:\n%s", r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
 		})
 	}
 }
 
 func TestFlagsOverrideEnvironment(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	env := map[string]string{"JIRA_BASE_URL": "http://127.0.0.1:1", "JIRA_ACCESS_TOKEN": "wrong"}
 	jh(t, env, "", "list", "--base-url", s.jira.URL(), "--access-token", s.oauth.Token(), "--api-version", "2").want(t, exitOK)
 	reqs := s.jira.Requests()
-	if len(reqs) != 1 || !strings.HasPrefix(reqs[0].Path, "/rest/api/2/") || reqs[0].App != "cli-oauth" {
-		t.Errorf("requests: %+v", reqs)
-	}
+	require.Len(t, reqs, 1, "requests: %+v", reqs)
+	assert.True(t, strings.HasPrefix(reqs[0].Path, "/rest/api/2/"), "requests: %+v", reqs)
+	assert.Equal(t, "cli-oauth", reqs[0].App, "requests: %+v", reqs)
 }
 
 func TestHelpAndUnknownCommand(t *testing.T) {
+	t.Parallel()
 	r := jh(t, nil, "", "help").want(t, exitOK)
 	for _, w := range []string{"register", "keepalive", "Exit codes", "JIRA_SHARED_SECRET"} {
-		if !strings.Contains(r.stdout, w) {
-			t.Errorf("help lacks %q", w)
-		}
+		assert.Contains(t, r.stdout, w, "help")
 	}
 	r = jh(t, nil, "", "register", "--help").want(t, exitOK)
-	if !strings.Contains(r.stdout, "@file") || !strings.Contains(r.stdout, "--events") {
-		t.Errorf("register --help:\n%s", r.stdout)
-	}
+	assert.Contains(t, r.stdout, "@file", "register --help")
+	assert.Contains(t, r.stdout, "--events", "register --help")
 	jh(t, nil, "", "help", "list").want(t, exitOK)
 	jh(t, nil, "").want(t, exitUsage)
 	r = jh(t, nil, "", "regster").want(t, exitUsage)
-	if !strings.Contains(r.stderr, `unknown command "regster"`) {
-		t.Errorf("stderr: %s", r.stderr)
-	}
+	assert.Contains(t, r.stderr, `unknown command "regster"`)
 }
 
 func itoa(n int64) string {

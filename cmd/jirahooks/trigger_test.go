@@ -62,6 +62,7 @@ func (rc *receiver) accepted() []*webhooks.Event {
 }
 
 func TestTriggerSignsAsJira(t *testing.T) {
+	t.Parallel()
 	const secret = "trigger-secret-do-not-print"
 	connect := func(key string) webhooks.Verifier {
 		return webhooks.ConnectJWT(func(clientKey string) ([]byte, error) {
@@ -85,6 +86,7 @@ func TestTriggerSignsAsJira(t *testing.T) {
 		{"Connect installation", connect("inst-1"), []string{"--shared-secret", secret, "--app-key", "my-app", "--client-key", "inst-1"}, []string{"--shared-secret", secret, "--app-key", "my-app"}, "inst-1", []int64{10000}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			rc := newReceiver(t, tc.verifier)
 			to := rc.srv.URL + "/hooks/jira?tenant=x"
 			r := jh(t, nil, "", append([]string{"trigger", "jira:issue_updated", "--to", to, "--issue", "ABC-9"}, tc.flags...)...)
@@ -114,6 +116,7 @@ func TestTriggerSignsAsJira(t *testing.T) {
 }
 
 func TestTriggerRepeatKeepsTheIdentifier(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, webhooks.HubSignature([]byte("s3cret-value")))
 	r := jh(t, nil, "", "trigger", "comment_created", "--to", rc.srv.URL, "--secret", "s3cret-value", "--repeat", "2")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -128,6 +131,7 @@ func TestTriggerRepeatKeepsTheIdentifier(t *testing.T) {
 }
 
 func TestTriggerOwnBody(t *testing.T) {
+	t.Parallel()
 	var got []byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = io.ReadAll(r.Body)
@@ -160,6 +164,7 @@ func jsonField(t *testing.T, s, key string) string {
 }
 
 func TestTriggerUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		says string
@@ -184,6 +189,7 @@ func TestTriggerUsage(t *testing.T) {
 }
 
 func TestTriggerReadsTheEnvironment(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t, webhooks.OAuthJWT([]byte(oauthSecret)))
 	env := map[string]string{"JIRA_CLIENT_SECRET": oauthSecret, "JIRA_SHARED_SECRET": connectSecret, "JIRA_APP_KEY": "k", "JIRA_AUTH": "oauth"}
 	r := jh(t, env, "", "trigger", "jira:issue_created", "--to", rc.srv.URL)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +15,10 @@ import (
 // TestReconsentAlert: a grant 340 days after consent raises one alert that
 // says when it ends and what to run; one without a consent time says so.
 func TestReconsentAlert(t *testing.T) {
+	t.Parallel()
 	cfg := auth.NewConfig("id", "secret", "http://127.0.0.1:8080/callback")
 	store := &auth.MemoryStore{}
-	ctx := context.Background()
+	ctx := t.Context()
 	fresh := &oauth2.Token{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}
 	consented := time.Now().Add(-340 * 24 * time.Hour)
 	require.NoError(t, store.Save(ctx, "old", auth.TokenWithConsentTime(fresh, consented)))

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/webhooks/keepalive"
 )
@@ -26,30 +28,21 @@ func TestDemo(t *testing.T) {
 			}
 		},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	if err := addDemoSites(r, "project = ACME", 50, time.Millisecond, cancel); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run = %v, want context.Canceled at the end of the demo", err)
-	}
+	require.NoError(t, addDemoSites(r, "project = ACME", 50, time.Millisecond, cancel))
+	require.ErrorIs(t, r.Run(ctx), context.Canceled, "Run: want context.Canceled at the end of the demo")
 	st := r.Stats()
-	if len(st.Sites) != 3 {
-		t.Fatalf("%d sites, want 3", len(st.Sites))
-	}
+	require.Len(t, st.Sites, 3, "sites")
 	for _, s := range st.Sites {
-		if s.Webhooks != 2 || s.Failures != 0 {
-			t.Errorf("%s: %d webhooks, %d failures; want 2 and 0", s.Name, s.Webhooks, s.Failures)
-		}
+		assert.Equal(t, 2, s.Webhooks, "%s: webhooks", s.Name)
+		assert.Equal(t, 0, s.Failures, "%s: failures", s.Name)
 	}
-	if len(lost) != 1 || lost[0].Site != "demo-site-2" {
-		t.Errorf("lost events %+v, want one on demo-site-2", lost)
+	if assert.Len(t, lost, 1, "lost events %+v, want one on demo-site-2", lost) {
+		assert.Equal(t, "demo-site-2", lost[0].Site, "lost events")
 	}
-	if len(refused) == 0 || refused[0].Site != "demo-site-3" {
-		t.Errorf("refused events %+v, want demo-site-3's watchCount filter", refused)
+	if assert.NotEmpty(t, refused, "refused events: want demo-site-3's watchCount filter") {
+		assert.Equal(t, "demo-site-3", refused[0].Site, "refused events %+v, want demo-site-3's watchCount filter", refused)
 	}
-	if st.Registered != 7 { // 3 sites x 2, and the one deleted on day 40
-		t.Errorf("%d webhooks registered, want 7", st.Registered)
-	}
+	assert.Equal(t, int64(7), st.Registered, "webhooks registered") // 3 sites x 2, and the one deleted on day 40
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,25 +17,21 @@ import (
 )
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	var out, logs bytes.Buffer
-	if err := demo(context.Background(), &out, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
-		t.Fatalf("demo: %v\n%s%s", err, out.String(), logs.String())
-	}
+	require.NoError(t, demo(t.Context(), &out, slog.New(slog.NewTextHandler(&logs, nil))), "demo:\n%s%s", out.String(), logs.String())
 	for _, want := range []string{"Jira gave up on 2 deliveries", "replayed 2;", "replays 0"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
+		assert.Contains(t, out.String(), want, "output lacks it")
 	}
 	for _, key := range []string{"OPS-7", "OPS-8"} {
-		if n := strings.Count(logs.String(), "issue="+key); n != 1 {
-			t.Errorf("%s handled %d times, want once:\n%s", key, n, logs.String())
-		}
+		assert.Equal(t, 1, strings.Count(logs.String(), "issue="+key), "%s handled how often (want once):\n%s", key, logs.String())
 	}
 }
 
 // A failure that reached the app after all (Jira gave up, yet the last
 // attempt got through) is not handled twice.
 func TestReplayOfAHandledDeliveryIsDropped(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	a := newApp("tenant-1", []byte("secret"), slog.New(slog.NewTextHandler(&logs, nil)))
 	body := webhookstest.Payload("issue_updated")
@@ -46,51 +40,42 @@ func TestReplayOfAHandledDeliveryIsDropped(t *testing.T) {
 	webhookstest.SetDelivery(live, "d-1", 0)
 	rec := httptest.NewRecorder()
 	a.live.ServeHTTP(rec, live)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("live delivery: %d", rec.Code)
-	}
+	require.Equal(t, http.StatusOK, rec.Code, "live delivery")
 
-	err := a.live.Replay(context.Background(), a.clientKey, webhooks.FailedWebhook{ID: "d-1", Body: string(body)})
-	if !errors.Is(err, webhooks.ErrDuplicate) {
-		t.Fatalf("replay: %v, want ErrDuplicate", err)
-	}
-	if n := strings.Count(logs.String(), "msg=handled"); n != 1 {
-		t.Errorf("handled %d times, want once:\n%s", n, logs.String())
-	}
+	err := a.live.Replay(t.Context(), a.clientKey, webhooks.FailedWebhook{ID: "d-1", Body: string(body)})
+	require.ErrorIs(t, err, webhooks.ErrDuplicate, "replay")
+	assert.Equal(t, 1, strings.Count(logs.String(), "msg=handled"), "handled how often (want once):\n%s", logs.String())
 }
 
 // A delivery handled by a replay is not handled again when Jira's own
 // attempt gets through later.
 func TestLiveDeliveryAfterReplayIsDropped(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	a := newApp("tenant-1", []byte("secret"), slog.New(slog.NewTextHandler(&logs, nil)))
 	body := webhookstest.Payload("issue_updated")
-	if err := a.live.Replay(context.Background(), a.clientKey, webhooks.FailedWebhook{ID: "d-2", Body: string(body)}); err != nil {
-		t.Fatalf("replay: %v", err)
-	}
+	require.NoError(t, a.live.Replay(t.Context(), a.clientKey, webhooks.FailedWebhook{ID: "d-2", Body: string(body)}), "replay")
 	live := webhookstest.NewRequest("/jira/events", body, webhookstest.Connect{ClientKey: "tenant-1", SharedSecret: []byte("secret")})
 	webhookstest.SetDelivery(live, "d-2", 5)
 	rec := httptest.NewRecorder()
 	a.live.ServeHTTP(rec, live)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("live delivery: %d", rec.Code)
-	}
-	if n := strings.Count(logs.String(), "msg=handled"); n != 1 || !strings.Contains(logs.String(), "replay=true") {
-		t.Errorf("handled %d times, want once, by the replay:\n%s", n, logs.String())
-	}
+	require.Equal(t, http.StatusOK, rec.Code, "live delivery")
+	assert.Equal(t, 1, strings.Count(logs.String(), "msg=handled"), "handled how often (want once, by the replay):\n%s", logs.String())
+	assert.Contains(t, logs.String(), "replay=true", "handled, but not by the replay")
 }
 
 // JIRA_BASE_URL alone never points the program at a real site: only -real
 // does, and -real without a site is a usage error.
 func TestRealRunNeedsTheFlag(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"JIRA_BASE_URL": "http://127.0.0.1:1", "JIRA_APP_KEY": "k", "JIRA_SHARED_SECRET": "s"}
 	var out, errOut bytes.Buffer
 	logger := slog.New(slog.DiscardHandler)
-	require.NoError(t, run(context.Background(), false, "", &out, &errOut, func(k string) string { return env[k] }, logger))
+	require.NoError(t, run(t.Context(), false, "", &out, &errOut, func(k string) string { return env[k] }, logger))
 	assert.Contains(t, out.String(), "Jira gave up on 2 deliveries", "the in-memory demo ran")
 	assert.Contains(t, errOut.String(), "add -real")
 
-	err := run(context.Background(), true, "", io.Discard, io.Discard, func(string) string { return "" }, logger)
+	err := run(t.Context(), true, "", io.Discard, io.Discard, func(string) string { return "" }, logger)
 	require.ErrorIs(t, err, errUsage)
 	assert.ErrorContains(t, err, "JIRA_BASE_URL")
 }

@@ -3,6 +3,9 @@ package jql
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type issue map[string][]string
@@ -20,6 +23,7 @@ var bug = issue{
 }
 
 func TestMatch(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		q    string
 		want bool
@@ -54,17 +58,15 @@ func TestMatch(t *testing.T) {
 	}
 	for _, c := range cases {
 		q, err := Parse(c.q)
-		if err != nil {
-			t.Errorf("Parse(%q): %v", c.q, err)
+		if !assert.NoError(t, err, "Parse(%q)", c.q) {
 			continue
 		}
-		if got := q.Match(bug); got != c.want {
-			t.Errorf("%q matched %v, want %v", c.q, got, c.want)
-		}
+		assert.Equal(t, c.want, q.Match(bug), "%q matched", c.q)
 	}
 }
 
 func TestRefused(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"":                             "The JQL filter is required.",
 		"   ":                          "The JQL filter is required.",
@@ -81,32 +83,24 @@ func TestRefused(t *testing.T) {
 	}
 	for q, want := range cases {
 		_, err := Parse(q)
-		if err == nil || err.Error() != want {
-			t.Errorf("Parse(%q) = %v, want %q", q, err, want)
-		}
-		if err != nil && !IsError(err) {
-			t.Errorf("Parse(%q): error %T is not *Error", q, err)
+		if assert.EqualError(t, err, want, "Parse(%q)", q) {
+			assert.True(t, IsError(err), "Parse(%q): error %T is not *Error", q, err)
 		}
 	}
 	for _, q := range []string{"project =", "project = X AND", "project IN (A, B", "(project = X", "project = X Y", `project = "x`, "project IN A", "= X", "project = AND"} {
 		_, err := Parse(q)
-		if err == nil || !strings.HasPrefix(err.Error(), "Error in the JQL Query: ") {
-			t.Errorf("Parse(%q) = %v, want a syntax error", q, err)
+		if assert.Error(t, err, "Parse(%q)", q) {
+			assert.True(t, strings.HasPrefix(err.Error(), "Error in the JQL Query: "), "Parse(%q) = %v, want a syntax error", q, err)
 		}
 	}
 }
 
 func TestFields(t *testing.T) {
+	t.Parallel()
 	q, err := Parse("project = A AND (status = B OR project = C) AND cf[1] = x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(q.Fields(), ","); got != "project,status,cf[1]" {
-		t.Fatalf("Fields = %s", got)
-	}
-	if q.String() != "project = A AND (status = B OR project = C) AND cf[1] = x" {
-		t.Fatal(q.String())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"project", "status", "cf[1]"}, q.Fields(), "Fields")
+	assert.Equal(t, "project = A AND (status = B OR project = C) AND cf[1] = x", q.String())
 }
 
 func FuzzParse(f *testing.F) {
@@ -116,9 +110,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := Parse(s)
 		if err != nil {
-			if !IsError(err) {
-				t.Fatalf("error %T", err)
-			}
+			require.True(t, IsError(err), "error %T", err)
 			return
 		}
 		q.Match(bug)
@@ -127,13 +119,12 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestParseBoundsNesting(t *testing.T) {
+	t.Parallel()
 	ok := strings.Repeat("(", maxDepth) + "project = A" + strings.Repeat(")", maxDepth)
-	if _, err := Parse(ok); err != nil {
-		t.Fatalf("%d levels: %v", maxDepth, err)
-	}
+	_, err := Parse(ok)
+	require.NoError(t, err, "%d levels", maxDepth)
 	deep := strings.Repeat("(", 1_000_000) + "project = A" + strings.Repeat(")", 1_000_000)
-	_, err := Parse(deep)
-	if !IsError(err) || !strings.Contains(err.Error(), "parentheses") {
-		t.Fatalf("a million levels: %v, want a JQL error about nesting", err)
-	}
+	_, err = Parse(deep)
+	require.True(t, IsError(err), "a million levels: %v, want a JQL error", err)
+	assert.ErrorContains(t, err, "parentheses", "a million levels: want an error about nesting")
 }

@@ -3,9 +3,13 @@ package qsh
 import (
 	"net/url"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestVectors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, method, path, rawQuery string
 		canonical                    string
@@ -34,23 +38,19 @@ func TestVectors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			q, err := url.ParseQuery(tc.rawQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := Canonical(tc.method, tc.path, q); got != tc.canonical {
-				t.Errorf("Canonical = %q, want %q", got, tc.canonical)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.canonical, Canonical(tc.method, tc.path, q), "Canonical")
 			if tc.hash != "" {
-				if got := Hash(tc.method, tc.path, q); got != tc.hash {
-					t.Errorf("Hash = %q, want %q", got, tc.hash)
-				}
+				assert.Equal(t, tc.hash, Hash(tc.method, tc.path, q), "Hash")
 			}
 		})
 	}
 }
 
 func TestStripContext(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ base, path, want string }{
 		{"", "/rest/api/3/webhook", "/rest/api/3/webhook"},
 		{"/", "/rest/api/3/webhook", "/rest/api/3/webhook"},
@@ -61,9 +61,7 @@ func TestStripContext(t *testing.T) {
 		{"/ex/jira/abc", "/ex/jira/abc/rest/api/3/webhook", "/rest/api/3/webhook"},
 	}
 	for _, tc := range tests {
-		if got := StripContext(tc.base, tc.path); got != tc.want {
-			t.Errorf("StripContext(%q, %q) = %q, want %q", tc.base, tc.path, got, tc.want)
-		}
+		assert.Equal(t, tc.want, StripContext(tc.base, tc.path), "StripContext(%q, %q)", tc.base, tc.path)
 	}
 }
 

@@ -64,5 +64,5 @@ func TestRedisKilledBetweenReserveAndCommitRunsNoCallbackTwice(t *testing.T) {
 
 	// Another replica agrees: the delivery is recorded as handled.
 	other := redisstore.NewDedupeStore(rs.client(t), nil)
-	assert.ErrorIs(t, other.Reserve(context.Background(), "acme", id), webhooks.ErrDuplicate)
+	assert.ErrorIs(t, other.Reserve(t.Context(), "acme", id), webhooks.ErrDuplicate)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -22,62 +24,36 @@ import (
 var hubSecret = []byte("It's a Secret to Everybody")
 
 func TestDedupeStoreContract(t *testing.T) {
+	t.Parallel()
 	srv := startRedis(t)
 	rdb := srv.client(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	s := redisstore.NewDedupeStore(rdb, &redisstore.DedupeOptions{TTL: time.Hour, ReservationTTL: time.Minute})
 
-	if got, want := s.Key("acme:1", "id 1/x"), "jirahooks:dedupe:acme%3A1:id+1%2Fx"; got != want {
-		t.Errorf("Key = %q, want %q", got, want)
-	}
-	if err := s.Reserve(ctx, "acme", "d1"); err != nil {
-		t.Fatalf("first Reserve = %v", err)
-	}
-	if ttl := rdb.PTTL(ctx, s.Key("acme", "d1")).Val(); ttl <= 0 || ttl > time.Minute {
-		t.Errorf("reservation expires in %v, want within ReservationTTL (1m)", ttl)
-	}
-	if err := s.Reserve(ctx, "acme", "d1"); !errors.Is(err, webhooks.ErrDeliveryInProgress) {
-		t.Errorf("Reserve while reserved = %v, want ErrDeliveryInProgress", err)
-	}
-	if err := s.Reserve(ctx, "other-tenant", "d1"); err != nil {
-		t.Errorf("Reserve of the same id for another tenant = %v, want nil", err)
-	}
-	if err := s.Release(ctx, "acme", "d1"); err != nil {
-		t.Fatal(err)
-	}
-	if n := rdb.Exists(ctx, s.Key("acme", "d1")).Val(); n != 0 {
-		t.Errorf("key still exists after Release")
-	}
-	if err := s.Reserve(ctx, "acme", "d1"); err != nil {
-		t.Fatalf("Reserve after Release = %v, want nil", err)
-	}
-	if err := s.Commit(ctx, "acme", "d1"); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := rdb.PTTL(ctx, s.Key("acme", "d1")).Val(); ttl <= time.Minute || ttl > time.Hour {
-		t.Errorf("handled delivery expires in %v, want about TTL (1h)", ttl)
-	}
-	if err := s.Reserve(ctx, "acme", "d1"); !errors.Is(err, webhooks.ErrDuplicate) {
-		t.Errorf("Reserve after Commit = %v, want ErrDuplicate", err)
-	}
-	if err := s.Release(ctx, "acme", "d1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reserve(ctx, "acme", "d1"); !errors.Is(err, webhooks.ErrDuplicate) {
-		t.Errorf("Release dropped a handled delivery: Reserve = %v, want ErrDuplicate", err)
-	}
+	assert.Equal(t, "jirahooks:dedupe:acme%3A1:id+1%2Fx", s.Key("acme:1", "id 1/x"), "Key")
+	require.NoError(t, s.Reserve(ctx, "acme", "d1"), "first Reserve")
+	ttl := rdb.PTTL(ctx, s.Key("acme", "d1")).Val()
+	assert.True(t, ttl > 0 && ttl <= time.Minute, "reservation expires in %v, want within ReservationTTL (1m)", ttl)
+	assert.ErrorIs(t, s.Reserve(ctx, "acme", "d1"), webhooks.ErrDeliveryInProgress, "Reserve while reserved")
+	assert.NoError(t, s.Reserve(ctx, "other-tenant", "d1"), "Reserve of the same id for another tenant")
+	require.NoError(t, s.Release(ctx, "acme", "d1"))
+	assert.Zero(t, rdb.Exists(ctx, s.Key("acme", "d1")).Val(), "key still exists after Release")
+	require.NoError(t, s.Reserve(ctx, "acme", "d1"), "Reserve after Release")
+	require.NoError(t, s.Commit(ctx, "acme", "d1"))
+	ttl = rdb.PTTL(ctx, s.Key("acme", "d1")).Val()
+	assert.True(t, ttl > time.Minute && ttl <= time.Hour, "handled delivery expires in %v, want about TTL (1h)", ttl)
+	assert.ErrorIs(t, s.Reserve(ctx, "acme", "d1"), webhooks.ErrDuplicate, "Reserve after Commit")
+	require.NoError(t, s.Release(ctx, "acme", "d1"))
+	assert.ErrorIs(t, s.Reserve(ctx, "acme", "d1"), webhooks.ErrDuplicate, "Release dropped a handled delivery")
 
 	// Another replica's store sees the same state.
 	s2 := redisstore.NewDedupeStore(srv.client(t), nil)
-	if err := s2.Reserve(ctx, "acme", "d1"); !errors.Is(err, webhooks.ErrDuplicate) {
-		t.Errorf("other replica: Reserve = %v, want ErrDuplicate", err)
-	}
-	if err := s2.Reserve(ctx, "other-tenant", "d1"); !errors.Is(err, webhooks.ErrDeliveryInProgress) {
-		t.Errorf("other replica: Reserve = %v, want ErrDeliveryInProgress", err)
-	}
+	assert.ErrorIs(t, s2.Reserve(ctx, "acme", "d1"), webhooks.ErrDuplicate, "other replica")
+	assert.ErrorIs(t, s2.Reserve(ctx, "other-tenant", "d1"), webhooks.ErrDeliveryInProgress, "other replica")
 }
 
 func TestDedupeKeysDoNotCollide(t *testing.T) {
+	t.Parallel()
 	s := redisstore.NewDedupeStore(nil, &redisstore.DedupeOptions{Prefix: "app"})
 	pairs := [][2]string{
 		{"a:b", "c"}, {"a", "b:c"}, {"a%3Ab", "c"}, {"", "a:b:c"}, {"a b", "c"}, {"a+b", "c"},
@@ -86,35 +62,27 @@ func TestDedupeKeysDoNotCollide(t *testing.T) {
 	seen := map[string][2]string{}
 	for _, p := range pairs {
 		k := s.Key(p[0], p[1])
-		if q, dup := seen[k]; dup {
-			t.Errorf("Key(%q) = Key(%q) = %q", p, q, k)
-		}
+		q, dup := seen[k]
+		assert.False(t, dup, "Key(%q) = Key(%q) = %q", p, q, k)
 		seen[k] = p
-		if len(k) > 300 {
-			t.Errorf("Key of a %d-byte id is %d bytes long, want it hashed", len(p[1]), len(k))
-		}
+		assert.LessOrEqual(t, len(k), 300, "Key of a %d-byte id: want it hashed", len(p[1]))
 	}
 }
 
 func TestDedupeReleaseKeepsAnotherReplicasReservation(t *testing.T) {
+	t.Parallel()
 	srv := startRedis(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	slow := redisstore.NewDedupeStore(srv.client(t), &redisstore.DedupeOptions{ReservationTTL: 50 * time.Millisecond})
 	other := redisstore.NewDedupeStore(srv.client(t), nil)
-	if err := slow.Reserve(ctx, "", "d"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, slow.Reserve(ctx, "", "d"))
 	// The slow replica's reservation expires; the other replica takes the
 	// delivery over.
 	eventually(t, 5*time.Second, "the reservation to expire", func() bool {
 		return other.Reserve(ctx, "", "d") == nil
 	})
-	if err := slow.Release(ctx, "", "d"); err != nil {
-		t.Fatal(err)
-	}
-	if err := slow.Reserve(ctx, "", "d"); !errors.Is(err, webhooks.ErrDeliveryInProgress) {
-		t.Errorf("after a late Release, Reserve = %v, want ErrDeliveryInProgress (the other replica's claim)", err)
-	}
+	require.NoError(t, slow.Release(ctx, "", "d"))
+	assert.ErrorIs(t, slow.Reserve(ctx, "", "d"), webhooks.ErrDeliveryInProgress, "after a late Release: want the other replica's claim")
 }
 
 // replica is one app process: a Handler with a DedupeStore on a Redis
@@ -141,26 +109,26 @@ func newReplicas(t *testing.T, rs *redisServer, n int, onEvent func(ctx context.
 }
 
 // deliver sends one attempt of delivery id to r, as Jira does, and returns
-// the status answered.
+// the status answered, or 0 after a failure it reported. It is called from
+// goroutines too, so it asserts and never stops the test.
 func deliver(t *testing.T, r *replica, id string, retry int) int {
 	t.Helper()
 	req, err := webhookstest.NewClientRequest(r.srv.URL+"/hooks?site=acme", webhookstest.Payload("issue_updated"), webhookstest.Hub{Secret: hubSecret})
-	if err != nil {
-		t.Error(err)
+	if !assert.NoError(t, err) {
 		return 0
 	}
 	webhookstest.SetDelivery(req, id, retry)
 	resp, err := r.srv.Client().Do(req)
-	if err != nil {
-		t.Error(err)
+	if !assert.NoError(t, err) {
 		return 0
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
 }
 
 func TestThreeReplicasHandleARetriedDeliveryOnce(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	var runs, succeeded atomic.Int64
 	inFirst := make(chan struct{})
@@ -186,19 +154,11 @@ func TestThreeReplicasHandleARetriedDeliveryOnce(t *testing.T) {
 	first := make(chan int)
 	go func() { first <- deliver(t, replicas[0], id, 0) }()
 	<-inFirst
-	if st := deliver(t, replicas[1], id, 1); st != http.StatusConflict {
-		t.Errorf("retry on replica 1 while replica 0 handles it: status %d, want 409", st)
-	}
+	assert.Equal(t, http.StatusConflict, deliver(t, replicas[1], id, 1), "retry on replica 1 while replica 0 handles it")
 	close(finishFirst)
-	if st := <-first; st != http.StatusOK {
-		t.Errorf("replica 0: status %d, want 200", st)
-	}
-	if st := deliver(t, replicas[2], id, 2); st != http.StatusOK {
-		t.Errorf("retry on replica 2 after success: status %d, want 200", st)
-	}
-	if n := runs.Load(); n != 1 {
-		t.Errorf("callback ran %d times for delivery 1, want 1", n)
-	}
+	assert.Equal(t, http.StatusOK, <-first, "replica 0")
+	assert.Equal(t, http.StatusOK, deliver(t, replicas[2], id, 2), "retry on replica 2 after success")
+	assert.Equal(t, int64(1), runs.Load(), "callback runs for delivery 1")
 
 	// Delivery 2: the callback fails on replica 1 (500, reservation
 	// released), Jira retries on replica 2 (handled), then on replica 0 (a
@@ -208,16 +168,14 @@ func TestThreeReplicasHandleARetriedDeliveryOnce(t *testing.T) {
 	id = webhookstest.NewDeliveryID()
 	failNext.Store(true)
 	for i, want := range []int{http.StatusInternalServerError, http.StatusOK, http.StatusOK} {
-		if st := deliver(t, replicas[(i+1)%3], id, i); st != want {
-			t.Errorf("delivery 2, attempt %d on replica %d: status %d, want %d", i, (i+1)%3, st, want)
-		}
+		assert.Equal(t, want, deliver(t, replicas[(i+1)%3], id, i), "delivery 2, attempt %d on replica %d", i, (i+1)%3)
 	}
-	if r, s := runs.Load(), succeeded.Load(); r != 2 || s != 1 {
-		t.Errorf("delivery 2: callback ran %d times, succeeded %d, want 2 and 1", r, s)
-	}
+	assert.Equal(t, int64(2), runs.Load(), "delivery 2: callback runs")
+	assert.Equal(t, int64(1), succeeded.Load(), "delivery 2: callback successes")
 }
 
 func TestReplicasUnderConcurrentRetriesRunTheCallbackOnce(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	var runs atomic.Int64
 	replicas := newReplicas(t, rs, 3, func(ctx context.Context, e *webhooks.Event) error {
@@ -240,8 +198,7 @@ func TestReplicasUnderConcurrentRetriesRunTheCallbackOnce(t *testing.T) {
 					if st == http.StatusOK || st == 0 {
 						return
 					}
-					if st != http.StatusConflict {
-						t.Errorf("status %d, want 200 or 409", st)
+					if !assert.Equal(t, http.StatusConflict, st, "status: want 200 or 409") {
 						return
 					}
 					conflicts.Add(1)
@@ -250,9 +207,7 @@ func TestReplicasUnderConcurrentRetriesRunTheCallbackOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n := runs.Load(); n != int64(d+1) {
-			t.Fatalf("after delivery %d sent %d times at once to 3 replicas: %d callback runs in all, want %d", d, senders, n, d+1)
-		}
+		require.Equal(t, int64(d+1), runs.Load(), "callback runs in all after delivery %d sent %d times at once to 3 replicas", d, senders)
 		t.Logf("delivery %d: %d senders, %d answered 409 along the way, callback ran once", d, senders, conflicts.Load())
 	}
 }
@@ -270,15 +225,10 @@ func TestHandlerAnswers500WhenRedisIsUnreachable(t *testing.T) {
 	h.OnAny(func(context.Context, *webhooks.Event) error { runs.Add(1); return nil })
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, webhookstest.NewRequest("/hooks", webhookstest.Payload("issue_updated"), webhookstest.Hub{Secret: hubSecret}))
-	if rec.Code != http.StatusInternalServerError {
-		t.Errorf("status %d with Redis unreachable, want 500 (so that Jira retries)", rec.Code)
-	}
-	if n := runs.Load(); n != 0 {
-		t.Errorf("callback ran %d times without a dedupe store, want 0", n)
-	}
-	if hookStatus != http.StatusInternalServerError || hookErr == nil {
-		t.Errorf("error hook got %d, %v", hookStatus, hookErr)
-	}
+	assert.Equal(t, http.StatusInternalServerError, rec.Code, "status with Redis unreachable: want 500 (so that Jira retries)")
+	assert.Zero(t, runs.Load(), "callback runs without a dedupe store")
+	assert.Equal(t, http.StatusInternalServerError, hookStatus, "error hook's status")
+	assert.Error(t, hookErr, "error hook's error")
 	t.Logf("error: %v", hookErr)
 }
 
@@ -287,18 +237,12 @@ func TestDeliveriesDuringARedisRestart(t *testing.T) {
 	var runs atomic.Int64
 	r := newReplicas(t, rs, 1, func(context.Context, *webhooks.Event) error { runs.Add(1); return nil })[0]
 	before := webhookstest.NewDeliveryID()
-	if st := deliver(t, r, before, 0); st != http.StatusOK {
-		t.Fatalf("status %d before the restart", st)
-	}
+	require.Equal(t, http.StatusOK, deliver(t, r, before, 0), "status before the restart")
 
 	rs.stop()
 	id := webhookstest.NewDeliveryID()
-	if st := deliver(t, r, id, 0); st != http.StatusInternalServerError {
-		t.Errorf("status %d while Redis is down, want 500", st)
-	}
-	if n := runs.Load(); n != 1 {
-		t.Errorf("callback ran %d times, want 1 (none while Redis was down)", n)
-	}
+	assert.Equal(t, http.StatusInternalServerError, deliver(t, r, id, 0), "status while Redis is down")
+	assert.Equal(t, int64(1), runs.Load(), "callback runs (none while Redis was down)")
 
 	rs.start()
 	retry := 1
@@ -306,12 +250,8 @@ func TestDeliveriesDuringARedisRestart(t *testing.T) {
 		retry++
 		return deliver(t, r, id, retry) == http.StatusOK
 	})
-	if st := deliver(t, r, id, retry+1); st != http.StatusOK {
-		t.Errorf("duplicate after the restart: status %d", st)
-	}
-	if n := runs.Load(); n != 2 {
-		t.Errorf("callback ran %d times, want 2 (one per delivery)", n)
-	}
+	assert.Equal(t, http.StatusOK, deliver(t, r, id, retry+1), "duplicate after the restart")
+	assert.Equal(t, int64(2), runs.Load(), "callback runs (one per delivery)")
 	// Redis ran without persistence: what it knew before is gone, and a
 	// retry of the old delivery would run again. That is the price of an
 	// ephemeral Redis, documented in the package.

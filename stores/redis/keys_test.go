@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
 )
 
@@ -15,14 +17,13 @@ func FuzzKeys(f *testing.F) {
 	d := redisstore.NewDedupeStore(nil, nil)
 	tk := redisstore.NewTokenStore(nil, nil)
 	f.Fuzz(func(t *testing.T, t1, id1, t2, id2 string) {
-		if (t1 != t2 || id1 != id2) && d.Key(t1, id1) == d.Key(t2, id2) {
-			t.Errorf("Key(%q, %q) = Key(%q, %q) = %q", t1, id1, t2, id2, d.Key(t1, id1))
+		if t1 != t2 || id1 != id2 {
+			assert.NotEqual(t, d.Key(t2, id2), d.Key(t1, id1), "Key(%q, %q) = Key(%q, %q)", t1, id1, t2, id2)
 		}
-		if t1 != t2 && (tk.Key(t1) == tk.Key(t2) || tk.LockKey(t1) == tk.LockKey(t2)) {
-			t.Errorf("token keys of %q and %q collide", t1, t2)
+		if t1 != t2 {
+			assert.NotEqual(t, tk.Key(t2), tk.Key(t1), "token keys of %q and %q collide", t1, t2)
+			assert.NotEqual(t, tk.LockKey(t2), tk.LockKey(t1), "token lock keys of %q and %q collide", t1, t2)
 		}
-		if tk.Key(t1) == tk.LockKey(t2) {
-			t.Errorf("token key of %q is the lock key of %q", t1, t2)
-		}
+		assert.NotEqual(t, tk.LockKey(t2), tk.Key(t1), "token key of %q is the lock key of %q", t1, t2)
 	})
 }

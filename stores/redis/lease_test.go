@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
@@ -193,10 +195,9 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 		if ids == nil && len(now) == 3 {
 			ids = now
 		}
-		if !slices.Equal(now, ids) {
-			t.Errorf("at %v (day %d): webhooks %v, want %v: one expired or was replaced",
-				site.Now(), site.Now().Sub(start)/day, now, ids)
-		}
+		// Called from the refreshers' goroutines: assert, never require.
+		assert.True(t, slices.Equal(now, ids), "at %v (day %d): webhooks %v, want %v: one expired or was replaced",
+			site.Now(), site.Now().Sub(start)/day, now, ids)
 	}
 
 	var x exclusive
@@ -218,16 +219,12 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 		rp.clock = &stopClock{Clock: site.Clock(), stop: stop, reached: make(chan struct{}), check: check}
 		rp.r = &keepalive.Refresher{Clock: rp.clock, Logger: quietLog, OnEvent: rp.events.on}
 		c, err := webhooks.NewClient(site.URL(), webhooks.WithHTTPClient(app.HTTPClient()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rp.r.AddSite("acme", c, want...); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, rp.r.AddSite("acme", c, want...))
 		return rp
 	}
 	run := func(rp *replicaState) {
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(t.Context())
 		rp.cancel = cancel
 		t.Cleanup(cancel)
 		go func() {
@@ -243,9 +240,8 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	eventually(t, 5*time.Second, "replica A to take the lease", a.lease.Held)
 	run(b)
 	<-a.clock.reached // A has kept the webhooks alive for 100 days
-	if b.lease.Held() || b.events.count(keepalive.Refreshed) != 0 {
-		t.Fatalf("replica B ran while A held the lease")
-	}
+	require.False(t, b.lease.Held(), "replica B held the lease while A did")
+	require.Zero(t, b.events.count(keepalive.Refreshed), "replica B refreshed while A held the lease")
 	refreshedByA := a.events.count(keepalive.Refreshed)
 
 	// Kill A: its network goes first (it cannot release the lease), then
@@ -253,42 +249,27 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	killed := time.Now()
 	a.sw.kill()
 	a.cancel()
-	if err := <-a.done; !errors.Is(err, context.Canceled) {
-		t.Errorf("A's Run = %v, want context.Canceled", err)
-	}
+	assert.ErrorIs(t, <-a.done, context.Canceled, "A's Run")
 	select {
 	case <-b.clock.reached: // B kept them alive for another 150 days
 	case <-time.After(30 * time.Second):
-		t.Fatalf("replica B did not reach day 250; B holds the lease: %v", b.lease.Held())
+		require.FailNow(t, "replica B did not reach day 250", "B holds the lease: %v", b.lease.Held())
 	}
 	takeover := b.started.Sub(killed)
 	b.cancel()
-	if err := <-b.done; !errors.Is(err, context.Canceled) {
-		t.Errorf("B's Run = %v, want context.Canceled", err)
-	}
+	assert.ErrorIs(t, <-b.done, context.Canceled, "B's Run")
 
 	check()
-	if m := x.most.Load(); m != 1 {
-		t.Errorf("%d refreshers ran at once, want 1", m)
-	}
-	if s := x.starts.Load(); s != 2 {
-		t.Errorf("the lease ran a refresher %d times, want 2 (A, then B)", s)
-	}
-	if !bytes.Contains([]byte(a.logs.String()), []byte("could not release the lease")) {
-		t.Errorf("A released the lease although its network was cut: %s", a.logs.String())
-	}
+	assert.Equal(t, int64(1), x.most.Load(), "refreshers that ran at once")
+	assert.Equal(t, int64(2), x.starts.Load(), "times the lease ran a refresher: want 2 (A, then B)")
+	assert.Contains(t, a.logs.String(), "could not release the lease", "A released the lease although its network was cut")
 	refreshedByB := b.events.count(keepalive.Refreshed)
-	if refreshedByA < 3 || refreshedByB < 5 {
-		t.Errorf("refreshes: %d by A over 100 days, %d by B over 150; want at least 3 and 5", refreshedByA, refreshedByB)
-	}
+	assert.GreaterOrEqual(t, refreshedByA, 3, "refreshes by A over 100 days")
+	assert.GreaterOrEqual(t, refreshedByB, 5, "refreshes by B over 150 days")
 	for _, rp := range []*replicaState{a, b} {
-		if n := rp.events.count(keepalive.Lost) + rp.events.count(keepalive.AtRisk); n != 0 {
-			t.Errorf("%d lost or at-risk events", n)
-		}
+		assert.Zero(t, rp.events.count(keepalive.Lost)+rp.events.count(keepalive.AtRisk), "lost or at-risk events")
 	}
-	if n := b.events.count(keepalive.Registered); n != 0 {
-		t.Errorf("B registered %d webhooks, want 0 (it found A's)", n)
-	}
+	assert.Zero(t, b.events.count(keepalive.Registered), "webhooks B registered: want 0 (it found A's)")
 	t.Logf("A refreshed %d times over days 0-100, was killed; B took the lease %v later (TTL 800ms) and refreshed %d times over days 100-250; webhooks %v never expired",
 		refreshedByA, takeover.Round(time.Millisecond), refreshedByB, ids)
 }
@@ -308,8 +289,8 @@ func TestLeaseLostOnPartitionThenRegained(t *testing.T) {
 	var swA, swB netSwitch
 	a := redisstore.NewLease(rs.switchedClient(t, &swA), "job", fastLease(quietLog))
 	b := redisstore.NewLease(rs.switchedClient(t, &swB), "job", fastLease(quietLog))
-	ctxA, cancelA := context.WithCancel(context.Background())
-	ctxB, cancelB := context.WithCancel(context.Background())
+	ctxA, cancelA := context.WithCancel(t.Context())
+	ctxB, cancelB := context.WithCancel(t.Context())
 	defer cancelA()
 	defer cancelB()
 	doneA, doneB := make(chan error, 1), make(chan error, 1)
@@ -321,28 +302,20 @@ func TestLeaseLostOnPartitionThenRegained(t *testing.T) {
 	swA.kill()
 	eventually(t, 5*time.Second, "B to take the lease over", b.Held)
 	mu.Lock()
-	if len(causes) != 1 || !errors.Is(causes[0], redisstore.ErrLeaseLost) {
-		t.Errorf("A's function ended with causes %v, want ErrLeaseLost", causes)
+	if assert.Len(t, causes, 1, "A's function ended with causes %v, want ErrLeaseLost", causes) {
+		assert.ErrorIs(t, causes[0], redisstore.ErrLeaseLost, "A's function's cause")
 	}
 	mu.Unlock()
-	if m := x.most.Load(); m != 1 {
-		t.Errorf("%d holders at once", m)
-	}
+	assert.Equal(t, int64(1), x.most.Load(), "holders at once")
 
 	// A is back and waits; B stops cleanly and releases: A takes over.
 	swA.revive()
 	cancelB()
-	if err := <-doneB; !errors.Is(err, context.Canceled) {
-		t.Errorf("B's Run = %v", err)
-	}
+	assert.ErrorIs(t, <-doneB, context.Canceled, "B's Run")
 	eventually(t, 5*time.Second, "A to take the lease back", a.Held)
 	cancelA()
-	if err := <-doneA; !errors.Is(err, context.Canceled) {
-		t.Errorf("A's Run = %v", err)
-	}
-	if n := rs.client(t).Exists(context.Background(), a.Key()).Val(); n != 0 {
-		t.Errorf("lease key left behind after both stopped cleanly")
-	}
+	assert.ErrorIs(t, <-doneA, context.Canceled, "A's Run")
+	assert.Zero(t, rs.client(t).Exists(t.Context(), a.Key()).Val(), "lease key left behind after both stopped cleanly")
 }
 
 func TestLeaseAcrossARedisRestart(t *testing.T) {
@@ -350,7 +323,7 @@ func TestLeaseAcrossARedisRestart(t *testing.T) {
 	l := redisstore.NewLease(rs.client(t), "job", fastLease(quietLog))
 	var starts atomic.Int64
 	lost := make(chan error, 10)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
@@ -363,50 +336,35 @@ func TestLeaseAcrossARedisRestart(t *testing.T) {
 	}()
 	eventually(t, 5*time.Second, "the lease to be taken", func() bool { return starts.Load() == 1 })
 	rs.restart() // the lease key is gone with the data
-	if err := <-lost; !errors.Is(err, redisstore.ErrLeaseLost) {
-		t.Errorf("cause = %v, want ErrLeaseLost", err)
-	}
+	assert.ErrorIs(t, <-lost, redisstore.ErrLeaseLost, "cause")
 	eventually(t, 10*time.Second, "the lease to be taken again after the restart", func() bool { return starts.Load() == 2 })
-	if n := rs.client(t).Exists(context.Background(), l.Key()).Val(); n != 1 {
-		t.Errorf("lease key missing while held")
-	}
+	assert.Equal(t, int64(1), rs.client(t).Exists(t.Context(), l.Key()).Val(), "lease key missing while held")
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("Run = %v", err)
-	}
+	assert.ErrorIs(t, <-done, context.Canceled, "Run")
 }
 
 func TestLeaseRunReturnsWhatFnReturns(t *testing.T) {
 	rs := startRedis(t)
 	rdb := rs.client(t)
 	l := redisstore.NewLease(rdb, "job", nil)
-	if got, want := l.Key(), "jirahooks:lease:job"; got != want {
-		t.Errorf("Key = %q, want %q", got, want)
-	}
+	assert.Equal(t, "jirahooks:lease:job", l.Key(), "Key")
 	boom := errors.New("boom")
-	err := l.Run(context.Background(), func(ctx context.Context) error {
-		if ttl := rdb.PTTL(ctx, l.Key()).Val(); ttl <= 0 || ttl > redisstore.DefaultLeaseTTL {
-			t.Errorf("lease TTL %v, want within %v", ttl, redisstore.DefaultLeaseTTL)
-		}
+	err := l.Run(t.Context(), func(ctx context.Context) error {
+		ttl := rdb.PTTL(ctx, l.Key()).Val()
+		assert.True(t, ttl > 0 && ttl <= redisstore.DefaultLeaseTTL, "lease TTL %v, want within %v", ttl, redisstore.DefaultLeaseTTL)
 		return boom
 	})
-	if !errors.Is(err, boom) {
-		t.Errorf("Run = %v, want fn's error", err)
-	}
-	if n := rdb.Exists(context.Background(), l.Key()).Val(); n != 0 {
-		t.Errorf("lease not released after fn returned")
-	}
+	assert.ErrorIs(t, err, boom, "Run: want fn's error")
+	assert.Zero(t, rdb.Exists(t.Context(), l.Key()).Val(), "lease not released after fn returned")
 	// Waiting for a lease held elsewhere ends with ctx.
-	rdb.Set(context.Background(), l.Key(), "someone-else", time.Minute)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	require.NoError(t, rdb.Set(t.Context(), l.Key(), "someone-else", time.Minute).Err())
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	ran := false
-	if err := l.Run(ctx, func(context.Context) error { ran = true; return nil }); !errors.Is(err, context.DeadlineExceeded) || ran {
-		t.Errorf("Run while held elsewhere = %v (ran %v), want DeadlineExceeded without running", err, ran)
-	}
-	if v := rdb.Get(context.Background(), l.Key()).Val(); v != "someone-else" {
-		t.Errorf("the other holder's lease was touched: %q", v)
-	}
+	err = l.Run(ctx, func(context.Context) error { ran = true; return nil })
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "Run while held elsewhere")
+	assert.False(t, ran, "Run while held elsewhere ran fn")
+	assert.Equal(t, "someone-else", rdb.Get(t.Context(), l.Key()).Val(), "the other holder's lease was touched")
 }
 
 func TestLeaseStaysHeldWhileFnStops(t *testing.T) {
@@ -415,7 +373,7 @@ func TestLeaseStaysHeldWhileFnStops(t *testing.T) {
 		PollEvery: 20 * time.Millisecond, Logger: quietLog}
 	a := redisstore.NewLease(rs.client(t), "job", opts)
 	b := redisstore.NewLease(rs.client(t), "job", opts)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	stopping := make(chan struct{})
 	finish := make(chan struct{})
 	done := make(chan error, 1)
@@ -430,17 +388,13 @@ func TestLeaseStaysHeldWhileFnStops(t *testing.T) {
 	eventually(t, 5*time.Second, "A to hold the lease", a.Held)
 	cancel()
 	<-stopping
-	bctx, bcancel := context.WithTimeout(context.Background(), 5*opts.TTL)
+	bctx, bcancel := context.WithTimeout(t.Context(), 5*opts.TTL)
 	defer bcancel()
-	if err := b.Run(bctx, func(context.Context) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("B's Run while A's function stops = %v, want DeadlineExceeded (A still holds the lease)", err)
-	}
+	assert.ErrorIs(t, b.Run(bctx, func(context.Context) error { return nil }), context.DeadlineExceeded,
+		"B's Run while A's function stops: want DeadlineExceeded (A still holds the lease)")
 	close(finish)
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("A's Run = %v", err)
-	}
+	assert.ErrorIs(t, <-done, context.Canceled, "A's Run")
 	ran := false
-	if err := b.Run(context.Background(), func(context.Context) error { ran = true; return nil }); err != nil || !ran {
-		t.Errorf("B's Run after A released = %v, ran %v", err, ran)
-	}
+	assert.NoError(t, b.Run(t.Context(), func(context.Context) error { ran = true; return nil }), "B's Run after A released")
+	assert.True(t, ran, "B's Run after A released did not run fn")
 }

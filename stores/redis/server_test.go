@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // redisServer is a redis-server process on a loopback port, private to one
@@ -49,9 +50,7 @@ func newRedis(t testing.TB, aof bool) *redisServer {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server not found on PATH, and CI is set: install it (apt-get install redis-server, as .ci/redis-server does): %v", err)
-		}
+		require.Empty(t, os.Getenv("CI"), "redis-server not found on PATH, and CI is set: install it (apt-get install redis-server, as .ci/redis-server does): %v", err)
 		t.Skip("redis-server not found on PATH, so this test of the Redis stores did not run; install it (apt-get install redis-server, or bash .ci/redis-server) and run again")
 	}
 	s := &redisServer{t: t, path: path, port: freePort(t), dir: t.TempDir(), aof: aof}
@@ -64,9 +63,7 @@ func newRedis(t testing.TB, aof bool) *redisServer {
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
@@ -91,15 +88,13 @@ func (s *redisServer) start() {
 	}, persistence...)
 	cmd := exec.Command(s.path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("starting redis-server: %v", err)
-	}
+	require.NoError(s.t, cmd.Start(), "starting redis-server")
 	s.cmd, s.out = cmd, out
 	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: time.Second})
 	defer c.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(s.t.Context(), time.Second)
 		err := c.Ping(ctx).Err()
 		cancel()
 		if err == nil {
@@ -108,7 +103,7 @@ func (s *redisServer) start() {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
-			s.t.Fatalf("redis-server on port %d did not come up: %v\n%s", s.port, err, out)
+			require.FailNow(s.t, "redis-server did not come up", "port %d: %v\n%s", s.port, err, out)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -153,7 +148,7 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			require.FailNow(t, "timed out", "after %v waiting for %s", timeout, what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -17,9 +16,10 @@ import (
 // back with it and survives a refresh through a token source; a value
 // stored before consent times were kept loads with it unknown.
 func TestTokenStoreKeepsConsentTime(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	rdb := rs.client(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	s := redisstore.NewTokenStore(rdb, nil)
 
 	// The format of older versions.

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
 	"github.com/jirahooks/jirahooks/auth"
@@ -100,65 +101,51 @@ func (f *tokenServer) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestTokenStoreSaveLoad(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	rdb := rs.client(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	s := redisstore.NewTokenStore(rdb, nil)
-	if got, want := s.Key("site:acme"), "jirahooks:token:site%3Aacme"; got != want {
-		t.Errorf("Key = %q, want %q", got, want)
-	}
-	if got, want := s.LockKey("site:acme"), "jirahooks:tokenlock:site%3Aacme"; got != want {
-		t.Errorf("LockKey = %q, want %q", got, want)
-	}
-	if _, err := s.Load(ctx, "site:acme"); !errors.Is(err, auth.ErrTokenNotFound) {
-		t.Errorf("Load of a missing token = %v, want ErrTokenNotFound", err)
-	}
+	assert.Equal(t, "jirahooks:token:site%3Aacme", s.Key("site:acme"), "Key")
+	assert.Equal(t, "jirahooks:tokenlock:site%3Aacme", s.LockKey("site:acme"), "LockKey")
+	_, err := s.Load(ctx, "site:acme")
+	assert.ErrorIs(t, err, auth.ErrTokenNotFound, "Load of a missing token")
 	want := &oauth2.Token{AccessToken: "at-SECRET", TokenType: "Bearer", RefreshToken: "rt-SECRET",
 		Expiry: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
-	if err := s.Save(ctx, "site:acme", want.WithExtra(map[string]any{"scope": "x"})); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.Save(ctx, "site:acme", want.WithExtra(map[string]any{"scope": "x"})))
 	// Another replica reads it.
 	got, err := redisstore.NewTokenStore(rs.client(t), nil).Load(ctx, "site:acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.AccessToken != want.AccessToken || got.RefreshToken != want.RefreshToken ||
-		got.TokenType != want.TokenType || !got.Expiry.Equal(want.Expiry) {
-		t.Errorf("Load = %+v, want %+v", got, want)
-	}
-	if ttl := rdb.PTTL(ctx, s.Key("site:acme")).Val(); ttl != -1 {
-		t.Errorf("token key has TTL %v, want none", ttl)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, want.AccessToken, got.AccessToken, "Load = %+v, want %+v", got, want)
+	assert.Equal(t, want.RefreshToken, got.RefreshToken, "Load = %+v, want %+v", got, want)
+	assert.Equal(t, want.TokenType, got.TokenType, "Load = %+v, want %+v", got, want)
+	assert.True(t, got.Expiry.Equal(want.Expiry), "Load = %+v, want %+v", got, want)
+	assert.Equal(t, time.Duration(-1), rdb.PTTL(ctx, s.Key("site:acme")).Val(), "token key's TTL: want none")
 
-	rdb.Set(ctx, s.Key("broken"), `{"access_token":"at-SECRET",`, 0)
-	if _, err := s.Load(ctx, "broken"); err == nil || strings.Contains(err.Error(), "SECRET") {
-		t.Errorf("Load of corrupt JSON = %v, want an error without the value", err)
+	require.NoError(t, rdb.Set(ctx, s.Key("broken"), `{"access_token":"at-SECRET",`, 0).Err())
+	_, err = s.Load(ctx, "broken")
+	if assert.Error(t, err, "Load of corrupt JSON") {
+		assert.NotContains(t, err.Error(), "SECRET", "Load of corrupt JSON: want an error without the value")
 	}
-	if err := s.Delete(ctx, "site:acme"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Load(ctx, "site:acme"); !errors.Is(err, auth.ErrTokenNotFound) {
-		t.Errorf("Load after Delete = %v, want ErrTokenNotFound", err)
-	}
+	require.NoError(t, s.Delete(ctx, "site:acme"))
+	_, err = s.Load(ctx, "site:acme")
+	assert.ErrorIs(t, err, auth.ErrTokenNotFound, "Load after Delete")
 
 	rs.stop()
-	if _, err := s.Load(ctx, "site:acme"); err == nil || errors.Is(err, auth.ErrTokenNotFound) {
-		t.Errorf("Load with Redis down = %v, want a Redis error", err)
+	_, err = s.Load(ctx, "site:acme")
+	if assert.Error(t, err, "Load with Redis down: want a Redis error") {
+		assert.NotErrorIs(t, err, auth.ErrTokenNotFound, "Load with Redis down: want a Redis error")
 	}
-	if err := s.Save(ctx, "site:acme", want); err == nil {
-		t.Errorf("Save with Redis down succeeded")
-	}
+	assert.Error(t, s.Save(ctx, "site:acme", want), "Save with Redis down succeeded")
 }
 
 func TestEightGoroutinesTwoTokenSourcesRefreshOnce(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	fake := newTokenServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	const key = "grant-1"
-	if err := redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()))
 	// Two replicas, each with its own Redis client and token source.
 	var sources []*auth.TokenSource
 	for range 2 {
@@ -185,24 +172,15 @@ func TestEightGoroutinesTwoTokenSourcesRefreshOnce(t *testing.T) {
 	wg.Wait()
 
 	for i, err := range errs {
-		if err != nil {
-			t.Errorf("goroutine %d: %v", i, err)
-		}
+		assert.NoError(t, err, "goroutine %d", i)
 	}
-	if n := fake.refreshes.Load(); n != 1 {
-		t.Errorf("%d refreshes at the token endpoint, want 1", n)
-	}
-	if n := fake.rejected.Load(); n != 0 || fake.isRevoked() {
-		t.Errorf("%d refreshes rejected, grant revoked: %v; want 0, false", n, fake.isRevoked())
-	}
+	assert.Equal(t, int64(1), fake.refreshes.Load(), "refreshes at the token endpoint")
+	assert.Zero(t, fake.rejected.Load(), "refreshes rejected")
+	assert.False(t, fake.isRevoked(), "grant revoked")
 	stored, err := redisstore.NewTokenStore(rs.client(t), nil).Load(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i, at := range toks {
-		if at != stored.AccessToken {
-			t.Errorf("goroutine %d got %q, want the new token %q", i, at, stored.AccessToken)
-		}
+		assert.Equal(t, stored.AccessToken, at, "goroutine %d: want the new token", i)
 	}
 	t.Logf("8 goroutines, 2 token sources: %d refresh, %d rejected, revoked %v, all got %s",
 		fake.refreshes.Load(), fake.rejected.Load(), fake.isRevoked(), stored.AccessToken)
@@ -225,13 +203,12 @@ func (s unlockedStore) Lock(ctx context.Context, key string) (func(), error) {
 // TestWithoutTheLockTheGrantIsRevoked is the control for the test above: it
 // shows that the fake token server does punish a reused refresh token.
 func TestWithoutTheLockTheGrantIsRevoked(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	fake := newTokenServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	const key = "grant-1"
-	if err := redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, redisstore.NewTokenStore(rs.client(t), nil).Save(ctx, key, fake.grant()))
 	var arrived sync.WaitGroup
 	arrived.Add(2)
 	var wg sync.WaitGroup
@@ -248,12 +225,12 @@ func TestWithoutTheLockTheGrantIsRevoked(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if !fake.isRevoked() || failures.Load() != 1 {
-		t.Errorf("without a lock: revoked %v, %d replicas told to ask for consent; want true, 1", fake.isRevoked(), failures.Load())
-	}
+	assert.True(t, fake.isRevoked(), "without a lock: grant revoked")
+	assert.Equal(t, int64(1), failures.Load(), "without a lock: replicas told to ask for consent")
 }
 
 func TestLockExcludesAcrossClients(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	stores := []*redisstore.TokenStore{
 		redisstore.NewTokenStore(rs.client(t), nil),
@@ -266,9 +243,8 @@ func TestLockExcludesAcrossClients(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 {
-				unlock, err := stores[i%2].Lock(context.Background(), "k")
-				if err != nil {
-					t.Error(err)
+				unlock, err := stores[i%2].Lock(t.Context(), "k")
+				if !assert.NoError(t, err) {
 					return
 				}
 				n := inside.Add(1)
@@ -287,14 +263,13 @@ func TestLockExcludesAcrossClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if m := maxInside.Load(); m != 1 || total.Load() != 80 {
-		t.Errorf("%d holders at once at most, %d lockings; want 1, 80", m, total.Load())
-	}
+	assert.Equal(t, int64(1), maxInside.Load(), "holders at once at most")
+	assert.Equal(t, int64(80), total.Load(), "lockings")
 }
 
 func TestLockWaitsRenewsAndExpires(t *testing.T) {
 	rs := startRedis(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	const ttl = 300 * time.Millisecond
 	holderClient := rs.client(t)
 	holder := redisstore.NewTokenStore(holderClient, &redisstore.TokenOptions{LockTTL: ttl})
@@ -303,50 +278,41 @@ func TestLockWaitsRenewsAndExpires(t *testing.T) {
 	// A finished context takes no lock.
 	done, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := other.Lock(done, "k"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Lock under a cancelled context = %v", err)
-	}
+	_, err := other.Lock(done, "k")
+	require.ErrorIs(t, err, context.Canceled, "Lock under a cancelled context")
 
 	unlock, err := holder.Lock(ctx, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Held three times its TTL: renewal keeps it.
 	wctx, cancel := context.WithTimeout(ctx, 3*ttl)
 	_, err = other.Lock(wctx, "k")
 	cancel()
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Lock while another holds it (past its TTL) = %v, want DeadlineExceeded", err)
-	}
+	require.ErrorIs(t, err, context.DeadlineExceeded, "Lock while another holds it (past its TTL)")
 	// Unlock lets the other in.
 	unlock()
 	wctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 	unlock2, err := other.Lock(wctx, "k")
 	cancel()
-	if err != nil {
-		t.Fatalf("Lock after unlock = %v", err)
-	}
+	require.NoError(t, err, "Lock after unlock")
 	unlock2()
 
 	// A holder that dies (its Redis connection gone, renewal impossible)
 	// leaves a lock that expires after its TTL.
-	if _, err := holder.Lock(ctx, "k2"); err != nil {
-		t.Fatal(err)
-	}
+	_, err = holder.Lock(ctx, "k2")
+	require.NoError(t, err)
 	holderClient.Close()
 	start := time.Now()
 	wctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 	unlock3, err := other.Lock(wctx, "k2")
 	cancel()
-	if err != nil {
-		t.Fatalf("Lock after the holder died = %v", err)
-	}
+	require.NoError(t, err, "Lock after the holder died")
 	unlock3()
 	t.Logf("a dead holder's lock (TTL %v) was taken over after %v", ttl, time.Since(start).Round(time.Millisecond))
 
 	// Redis down: Lock fails with Redis's error rather than waiting.
 	rs.stop()
-	if _, err := other.Lock(ctx, "k3"); err == nil || errors.Is(err, context.Canceled) {
-		t.Errorf("Lock with Redis down = %v, want a Redis error", err)
+	_, err = other.Lock(ctx, "k3")
+	if assert.Error(t, err, "Lock with Redis down: want a Redis error") {
+		assert.NotErrorIs(t, err, context.Canceled, "Lock with Redis down: want a Redis error")
 	}
 }

@@ -15,6 +15,7 @@ import (
 // fake delivers and what trigger sends, signed in each of Jira's three
 // ways, and a forged delivery refused.
 func TestWithoutAJiraSite(t *testing.T) {
+	t.Parallel()
 	fakeProc, env := fake(t)
 	const hubSecret = "e2e-admin-webhook-secret"
 
@@ -131,6 +132,7 @@ func curlEmit(t *testing.T, base, body string) result {
 }
 
 func TestLocalErrors(t *testing.T) {
+	t.Parallel()
 	_, url := listen(t, "--no-verify")
 	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
 	for _, tc := range []struct {

@@ -61,6 +61,7 @@ type deliveries struct {
 // Python suite would: Jira's API with the printed token, the control API
 // for events, time and faults, and a receiver of its own.
 func TestControlAPIOverPlainHTTP(t *testing.T) {
+	t.Parallel()
 	_, env := fake(t, "--seed", "7")
 	base, ctl := env["JIRA_BASE_URL"], env["JIRA_BASE_URL"]+"/_jiratest"
 	bearer := map[string]string{"Authorization": "Bearer " + env["JIRA_ACCESS_TOKEN"]}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -70,7 +71,7 @@ type result struct {
 // jh runs jirahooks to the end, within the wait bound.
 func jh(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = environ(env)
@@ -131,7 +132,7 @@ func (p *proc) stop(t *testing.T) int {
 	case <-time.After(wait):
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		t.Errorf("jirahooks %s ignored the interrupt and was killed", strings.Join(p.cmd.Args[1:], " "))
+		assert.Fail(t, "ignored the interrupt and was killed", "jirahooks %s", strings.Join(p.cmd.Args[1:], " "))
 	}
 	return p.code
 }
@@ -183,7 +184,7 @@ func (s *stream) waitFor(t *testing.T, re string) []string {
 		select {
 		case <-ch:
 		case <-guard:
-			t.Fatalf("output never matched %q:\n%s", re, s.String())
+			require.FailNow(t, "output never matched", "%q:\n%s", re, s.String())
 		}
 	}
 }

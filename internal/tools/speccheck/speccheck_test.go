@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // repoRoot is the repository root, seen from this package's directory.
@@ -24,9 +26,7 @@ func load(t *testing.T, path string) *openapi3.T {
 	t.Helper()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
-	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
-	}
+	require.NoError(t, err, "load %s", path)
 	return doc
 }
 
@@ -35,9 +35,8 @@ func officialSpec(t *testing.T, version string) string {
 	// CI lays shared/ beside the clone; a developer's checkout has it at
 	// ../shared as well.
 	p := filepath.Join(repoRoot, "..", "shared", "jira", "spec", "webhooks-v"+version+".excerpt.json")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("official definitions not found (%v); they ship in the steering repo's shared/jira/spec", err)
-	}
+	_, err := os.Stat(p)
+	require.NoError(t, err, "official definitions not found; they ship in the steering repo's shared/jira/spec")
 	return p
 }
 
@@ -134,48 +133,35 @@ func operations(doc *openapi3.T, prefix string) map[string]operation {
 }
 
 func TestFaithfulToOfficialDefinitions(t *testing.T) {
+	t.Parallel()
 	ours := load(t, filepath.Join(repoRoot, "openapi", "webhooks.yaml"))
 	for _, version := range []string{"2", "3"} {
 		t.Run("v"+version, func(t *testing.T) {
+			t.Parallel()
 			official := load(t, officialSpec(t, version))
 			want := operations(official, "/rest/api/"+version)
 			got := operations(ours, "")
-			if len(got) != len(want) {
-				t.Errorf("operations: ours has %d, official %d", len(got), len(want))
-			}
+			assert.Len(t, got, len(want), "operations: ours against the official ones")
 			for key, w := range want {
 				g, ok := got[key]
-				if !ok {
-					t.Errorf("%s (%s) missing from our document", key, w.id)
+				if !assert.True(t, ok, "%s (%s) missing from our document", key, w.id) {
 					continue
 				}
-				if g.id != w.id {
-					t.Errorf("%s: operationId %q, official %q", key, g.id, w.id)
-				}
-				if !slices.Equal(g.params, w.params) {
-					t.Errorf("%s: parameters\n ours     %v\n official %v", key, g.params, w.params)
-				}
-				if g.body != w.body || g.bodyRequired != w.bodyRequired {
-					t.Errorf("%s: request body\n ours     %s (required %v)\n official %s (required %v)", key, g.body, g.bodyRequired, w.body, w.bodyRequired)
-				}
-				if !slices.Equal(g.responses, w.responses) {
-					t.Errorf("%s: responses\n ours     %v\n official %v", key, g.responses, w.responses)
-				}
+				assert.Equal(t, w.id, g.id, "%s: operationId", key)
+				assert.Equal(t, w.params, g.params, "%s: parameters", key)
+				assert.Equal(t, w.body, g.body, "%s: request body", key)
+				assert.Equal(t, w.bodyRequired, g.bodyRequired, "%s: request body required", key)
+				assert.Equal(t, w.responses, g.responses, "%s: responses", key)
 			}
 			for name, ws := range official.Components.Schemas {
 				gs, ok := ours.Components.Schemas[name]
-				if !ok {
-					t.Errorf("schema %s missing from our document", name)
+				if !assert.True(t, ok, "schema %s missing from our document", name) {
 					continue
 				}
-				if g, w := describe(gs, 0), describe(ws, 0); g != w {
-					t.Errorf("schema %s differs\n ours     %s\n official %s", name, g, w)
-				}
+				assert.Equal(t, describe(ws, 0), describe(gs, 0), "schema %s differs (expected: official, actual: ours)", name)
 			}
 			for name := range ours.Components.Schemas {
-				if official.Components.Schemas[name] == nil {
-					t.Errorf("schema %s is ours only; the official definitions have no such schema", name)
-				}
+				assert.NotNil(t, official.Components.Schemas[name], "schema %s is ours only; the official definitions have no such schema", name)
 			}
 		})
 	}
