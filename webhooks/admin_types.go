@@ -216,9 +216,9 @@ type adminResponse struct {
 
 type adminResponseJSON adminResponse
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2: a
-// webhook must be an object, wherever it is.
-func (r *adminResponse) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+// decodeAdminResponse decodes a webhook, which must be an object wherever
+// it is.
+func decodeAdminResponse(d *jsontext.Decoder, r *adminResponse) error {
 	if d.PeekKind() != '{' {
 		return errNotObject
 	}
@@ -232,9 +232,9 @@ type adminFilters struct {
 
 type adminFiltersJSON adminFilters
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
-// Values of other kinds are skipped.
-func (f *adminFilters) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+// decodeAdminFilters decodes a "filters" object; values of other kinds are
+// skipped.
+func decodeAdminFilters(d *jsontext.Decoder, f *adminFilters) error {
 	*f = adminFilters{}
 	if ok, err := expect(d, '{', -1); !ok {
 		return err
@@ -259,9 +259,9 @@ type lastUpdatedUser struct {
 
 type lastUpdatedUserJSON lastUpdatedUser
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
-// Values of other kinds are skipped.
-func (u *lastUpdatedUser) UnmarshalJSONFrom(d *jsontext.Decoder) (err error) {
+// decodeLastUpdatedUser decodes a string or a user object; values of other
+// kinds are skipped.
+func decodeLastUpdatedUser(d *jsontext.Decoder, u *lastUpdatedUser) (err error) {
 	*u = lastUpdatedUser{}
 	switch d.PeekKind() {
 	case '"':
@@ -287,8 +287,8 @@ func (u lastUpdatedUser) id() string {
 // any other value counts as absent.
 type optBool struct{ v, ok bool }
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
-func (b *optBool) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+// decodeOptBool decodes an optBool.
+func decodeOptBool(d *jsontext.Decoder, b *optBool) error {
 	*b = optBool{}
 	if k := d.PeekKind(); k == '{' || k == '[' {
 		return d.SkipValue()
@@ -319,8 +319,8 @@ func (b optBool) or(def bool) bool {
 // optString is a JSON string; any other value leaves it empty.
 type optString struct{ s string }
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
-func (s *optString) UnmarshalJSONFrom(d *jsontext.Decoder) (err error) {
+// decodeOptString decodes an optString.
+func decodeOptString(d *jsontext.Decoder, s *optString) (err error) {
 	*s = optString{}
 	if d.PeekKind() != '"' {
 		return d.SkipValue()

@@ -100,22 +100,12 @@ func unmarshalCopy[T any, P interface {
 	return nil
 }
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2:
-// it decodes the typed fields from their tags in one pass and remembers
-// where the fields object lies in the input, for Field and All.
-func (f *IssueFields) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+// decodeIssueFields decodes the typed fields from their tags in one pass
+// and remembers where the fields object lies in the input, for Field and
+// All: ParseEvent and unmarshalCopy bind them to the input afterwards.
+func decodeIssueFields(d *jsontext.Decoder, f *IssueFields) error {
 	if d.PeekKind() != '{' {
-		*f = IssueFields{}
 		return decodeObject(d, (*issueFieldsJSON)(f))
-	}
-	if !ours(d) {
-		// Decoded by someone else's json.Unmarshal: the input is not at
-		// hand afterwards, so keep a copy of the object.
-		v, err := d.ReadValue()
-		if err != nil {
-			return err
-		}
-		return f.UnmarshalJSON(v)
 	}
 	start := d.InputOffset()
 	if err := decodeObject(d, (*issueFieldsJSON)(f)); err != nil {
@@ -159,19 +149,6 @@ func (is *Issue) bind(in []byte) {
 // UnmarshalJSON implements json.Unmarshaler, leniently like ParseEvent. It
 // keeps a copy of b.
 func (is *Issue) UnmarshalJSON(b []byte) error { return unmarshalCopy(b, is) }
-
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2,
-// leniently like ParseEvent.
-func (is *Issue) UnmarshalJSONFrom(d *jsontext.Decoder) error {
-	if !ours(d) && d.PeekKind() == '{' {
-		v, err := d.ReadValue()
-		if err != nil {
-			return err
-		}
-		return is.UnmarshalJSON(v)
-	}
-	return decodeObject(d, (*issueJSON)(is))
-}
 
 // fieldIndex lists the members of a fields object, built on first use.
 // Copies of an IssueFields share it, as they share the object.
@@ -329,8 +306,8 @@ func (t RichText) String() string {
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *RichText) UnmarshalJSON(b []byte) error { return unmarshal(b, t) }
 
-// UnmarshalJSONFrom implements json.UnmarshalerFrom of encoding/json/v2.
-func (t *RichText) UnmarshalJSONFrom(d *jsontext.Decoder) (err error) {
+// decodeRichText decodes any JSON value into t as it is.
+func decodeRichText(d *jsontext.Decoder, t *RichText) (err error) {
 	t.raw, err = readRaw(d)
 	return err
 }

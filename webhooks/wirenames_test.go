@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"go/ast"
-	"go/parser"
 	gotoken "go/token"
 	"path/filepath"
 	"reflect"
@@ -23,20 +22,12 @@ import (
 // keys, and the values compared with a "type" member (ADF node types such
 // as "text" or "status").
 func TestWireNamesOnlyInTags(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	fset := gotoken.NewFileSet()
+	fset, files := parsePackage(t)
 	var parsed []*ast.File
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
+	for _, f := range files {
+		if !ast.IsGenerated(f) {
+			parsed = append(parsed, f)
 		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-		require.NoError(t, err)
-		if ast.IsGenerated(f) {
-			continue
-		}
-		parsed = append(parsed, f)
 	}
 
 	// The wire names: every name in a json tag of the package.
