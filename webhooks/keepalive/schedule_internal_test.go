@@ -105,8 +105,8 @@ func TestScheduleTakesDueInOrderAndCompacts(t *testing.T) {
 // RemoveSite wakes a Run sleeping until the removed site was due, which
 // then sleeps as long as the other sites allow.
 func TestRemoveSiteWakesRun(t *testing.T) {
-	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
-	f := newRFJira(&c.rfClock)
+	c := newRFBlockingClock()
+	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
 	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
@@ -144,7 +144,7 @@ func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
 	f.before = nil
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	stop := &rfStopClock{rfClock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
+	stop := &rfStopClock{Clock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
 	r.Clock = stop // no Run in flight: safe to change here, in a test
 	require.ErrorIs(t, r.Run(ctx2), context.Canceled)
 	assert.Equal(t, 4, f.count("list"), "each site listed once more by the second Run")
