@@ -13,52 +13,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
 const rfDay = 24 * time.Hour
 
-// rfClock is a fake clock whose Sleep moves time forward at once.
-type rfClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// rfStart is where the tests' clocks start.
+var rfStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func newRFClock() *rfClock {
-	return &rfClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
+// newRFClock returns the fake clock of one test: jiratest's, whose Sleep
+// moves time forward at once.
+func newRFClock() *jiratest.Clock { return jiratest.NewClock(rfStart) }
 
-func (c *rfClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *rfClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *rfClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
-func (c *rfClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
+// rfSet moves c forward to at, which must not be before c's time.
+func rfSet(t *testing.T, c *jiratest.Clock, at time.Time) {
+	t.Helper()
+	now := c.Now()
+	require.False(t, at.Before(now), "the clock would go back from %v to %v", now, at)
+	c.Advance(at.Sub(now))
 }
 
 // rfJira is an in-memory site implementing siteAPI, with Jira's expiry
 // rules, a call log and injectable failures.
 type rfJira struct {
-	clock *rfClock
+	clock *jiratest.Clock
 
 	mu                    sync.Mutex
 	nextID                int64
@@ -71,7 +54,7 @@ type rfJira struct {
 	inFlight, maxInFlight atomic.Int32
 }
 
-func newRFJira(c *rfClock) *rfJira {
+func newRFJira(c *jiratest.Clock) *rfJira {
 	return &rfJira{clock: c, nextID: 10000, hooks: map[int64]*webhooks.Webhook{}, calls: map[string]int{}, fail: map[string][]error{}}
 }
 
@@ -258,7 +241,7 @@ func rfDecl(url, jql string, events ...webhooks.EventName) Declaration {
 	return Declaration{URL: url, Details: webhooks.Details{Events: events, JQLFilter: jql}}
 }
 
-func newRFRefresher(c *rfClock) (*Refresher, *rfRecorder) {
+func newRFRefresher(c *jiratest.Clock) (*Refresher, *rfRecorder) {
 	rec := &rfRecorder{}
 	return &Refresher{Clock: c, Logger: rfQuiet, OnEvent: rec.on, Jitter: -1}, rec
 }
@@ -269,9 +252,7 @@ func rfSiteOf(t *testing.T, r *Refresher, name string) *site {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.sites[name]
-	if !ok {
-		t.Fatalf("no site %q", name)
-	}
+	require.True(t, ok, "no site %q", name)
 	return s
 }
 
@@ -279,9 +260,8 @@ func rfSiteOf(t *testing.T, r *Refresher, name string) *site {
 // declaration and nothing else.
 func rfAssertDeclared(t *testing.T, f *rfJira, want ...Declaration) {
 	t.Helper()
-	got := f.snapshot()
 	var keys []string
-	for _, h := range got {
+	for _, h := range f.snapshot() {
 		keys = append(keys, hookKey(h))
 	}
 	var wantKeys []string
@@ -290,12 +270,11 @@ func rfAssertDeclared(t *testing.T, f *rfJira, want ...Declaration) {
 	}
 	slices.Sort(keys)
 	slices.Sort(wantKeys)
-	if !slices.Equal(keys, wantKeys) {
-		t.Fatalf("site holds %d webhooks %q, want %d %q", len(keys), keys, len(wantKeys), wantKeys)
-	}
+	require.Equal(t, wantKeys, keys, "the webhooks the site holds")
 }
 
 func TestDeclKeyNormalises(t *testing.T) {
+	t.Parallel()
 	a := declKey("https://a.example/h", webhooks.Details{
 		Events:         []webhooks.EventName{webhooks.IssueUpdated, webhooks.IssueCreated, webhooks.IssueCreated},
 		JQLFilter:      "  project = A\tAND  status = Done ",
@@ -306,29 +285,24 @@ func TestDeclKeyNormalises(t *testing.T) {
 		JQLFilter:      "project = A AND status = Done",
 		FieldIDsFilter: []string{"description", "summary"},
 	})
-	if a != b {
-		t.Errorf("equivalent declarations have different keys:\n%q\n%q", a, b)
-	}
+	assert.Equal(t, b, a, "equivalent declarations have different keys")
 	for name, d := range map[string]webhooks.Details{
 		"events":     {Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
 		"jql":        {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = B AND status = Done", FieldIDsFilter: []string{"summary", "description"}},
 		"fields":     {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = A AND status = Done"},
 		"properties": {Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = A AND status = Done", FieldIDsFilter: []string{"summary", "description"}, IssuePropertyKeysFilter: []string{"p"}},
 	} {
-		if declKey("https://a.example/h", d) == b {
-			t.Errorf("declarations differing in %s share a key", name)
-		}
+		assert.NotEqual(t, b, declKey("https://a.example/h", d), "declarations differing in %s share a key", name)
 	}
-	if declKey("https://b.example/h", webhooks.Details{}) == declKey("https://a.example/h", webhooks.Details{}) {
-		t.Error("declarations differing in URL share a key")
-	}
+	assert.NotEqual(t, declKey("https://a.example/h", webhooks.Details{}), declKey("https://b.example/h", webhooks.Details{}),
+		"declarations differing in URL share a key")
 	// A field list must not be confused with the JQL next to it.
-	if declKey("u", webhooks.Details{JQLFilter: "x", FieldIDsFilter: []string{"y"}}) == declKey("u", webhooks.Details{JQLFilter: "x\x1ey"}) {
-		t.Error("key parts run into each other")
-	}
+	assert.NotEqual(t, declKey("u", webhooks.Details{JQLFilter: "x\x1ey"}), declKey("u", webhooks.Details{JQLFilter: "x", FieldIDsFilter: []string{"y"}}),
+		"key parts run into each other")
 }
 
 func TestSyncRegistersMissingThenSettles(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
@@ -338,49 +312,36 @@ func TestSyncRegistersMissingThenSettles(t *testing.T) {
 		rfDecl("https://app.example/a", "project = C", webhooks.CommentCreated),
 		rfDecl("https://app.example/a", "project = A"), // same as the first: counts once
 	}
-	if err := r.AddSite("s", f, want...); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.AddSite("s", f, want...))
 	start := c.Now()
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Sync(t.Context()))
 	rfAssertDeclared(t, f, want[:3]...)
-	if got := f.count("register"); got != 2 {
-		t.Errorf("register calls = %d, want 2 (one per URL)", got)
-	}
-	if got := len(rec.kinds(Registered)); got != 3 {
-		t.Errorf("registered events = %d, want 3", got)
-	}
-	if f.count("refresh") != 0 {
-		t.Error("refreshed webhooks that were just registered")
-	}
+	assert.Equal(t, 2, f.count("register"), "register calls (one per URL)")
+	assert.Len(t, rec.kinds(Registered), 3, "registered events")
+	assert.Zero(t, f.count("refresh"), "refreshed webhooks that were just registered")
 	// The site is checked again about a minute later.
 	st := r.Stats()
-	if next := st.Sites[0].NextDue; next.Before(start.Add(settleDelay)) || next.After(start.Add(2*settleDelay)) {
-		t.Errorf("next due %v after registering, want within 1-2 minutes", next.Sub(start))
-	}
-	c.Set(st.Sites[0].NextDue)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	next := st.Sites[0].NextDue
+	assert.False(t, next.Before(start.Add(settleDelay)) || next.After(start.Add(2*settleDelay)),
+		"next due %v after registering, want within 1-2 minutes", next.Sub(start))
+	rfSet(t, c, next)
+	require.NoError(t, r.Sync(t.Context()))
 	st = r.Stats()
-	if f.count("register") != 2 || f.count("refresh") != 0 {
-		t.Errorf("the settling sync called register %d, refresh %d times", f.count("register"), f.count("refresh"))
-	}
+	assert.Equal(t, 2, f.count("register"), "the settling sync registered")
+	assert.Zero(t, f.count("refresh"), "the settling sync refreshed")
 	wantNext := start.Add(30*rfDay - DefaultMargin)
-	if got := st.Sites[0].NextDue; !got.Equal(wantNext) {
-		t.Errorf("next due = %v after start, want %v (expiry - margin)", got.Sub(start), wantNext.Sub(start))
-	}
-	if st.Sites[0].Webhooks != 3 || !st.Sites[0].EarliestExpiry.Equal(start.Add(30*rfDay)) {
-		t.Errorf("site stats = %+v", st.Sites[0])
-	}
-	if st.RegisterCalls != 2 || st.ListCalls != 2 || st.Registered != 3 || st.Syncs != 2 {
-		t.Errorf("stats = %+v", st)
-	}
+	assert.True(t, st.Sites[0].NextDue.Equal(wantNext), "next due = %v after start, want %v (expiry - margin)",
+		st.Sites[0].NextDue.Sub(start), wantNext.Sub(start))
+	assert.Equal(t, 3, st.Sites[0].Webhooks, "site stats %+v", st.Sites[0])
+	assert.True(t, st.Sites[0].EarliestExpiry.Equal(start.Add(30*rfDay)), "site stats %+v", st.Sites[0])
+	assert.EqualValues(t, 2, st.RegisterCalls, "stats %+v", st)
+	assert.EqualValues(t, 2, st.ListCalls, "stats %+v", st)
+	assert.EqualValues(t, 3, st.Registered, "stats %+v", st)
+	assert.EqualValues(t, 2, st.Syncs, "stats %+v", st)
 }
 
 func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
@@ -392,40 +353,30 @@ func TestSyncRefreshesAllInBatchesWhenDue(t *testing.T) {
 		// Registered at different times: expiries differ.
 		f.add(d.URL, d.Details, c.Now().Add(time.Duration(20+i)*rfDay))
 	}
-	r.AddSite("s", f, want...)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if f.count("refresh") != 0 {
-		t.Fatal("refreshed 20 days before expiry")
-	}
+	require.NoError(t, r.AddSite("s", f, want...))
+	require.NoError(t, r.Sync(t.Context()))
+	require.Zero(t, f.count("refresh"), "refreshed 20 days before expiry")
 	next := r.Stats().Sites[0].NextDue
-	if want := c.Now().Add(20*rfDay - DefaultMargin); !next.Equal(want) {
-		t.Fatalf("next due %v, want %v", next, want)
-	}
-	c.Set(next)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := f.count("refresh"); got != 3 {
-		t.Errorf("refresh calls = %d, want 3 (5 ids in batches of 2)", got)
-	}
+	wantNext := c.Now().Add(20*rfDay - DefaultMargin)
+	require.True(t, next.Equal(wantNext), "next due %v, want %v", next, wantNext)
+	rfSet(t, c, next)
+	require.NoError(t, r.Sync(t.Context()))
+	assert.Equal(t, 3, f.count("refresh"), "refresh calls (5 ids in batches of 2)")
 	// All of them, not only the one due, so they expire together.
 	for _, h := range f.snapshot() {
-		if !h.ExpirationDate.Equal(next.Add(30 * rfDay)) {
-			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, next.Add(30*rfDay))
-		}
+		assert.True(t, h.ExpirationDate.Equal(next.Add(30*rfDay)), "webhook %d expires %v, want %v", h.ID, h.ExpirationDate, next.Add(30*rfDay))
 	}
 	ev := rec.kinds(Refreshed)
-	if len(ev) != 1 || len(ev[0].IDs) != 5 || !ev[0].Expiry.Equal(next.Add(30*rfDay)) {
-		t.Errorf("refreshed events = %+v", ev)
+	if assert.Len(t, ev, 1, "refreshed events") {
+		assert.Len(t, ev[0].IDs, 5, "refreshed event %+v", ev[0])
+		assert.True(t, ev[0].Expiry.Equal(next.Add(30*rfDay)), "refreshed event %+v", ev[0])
 	}
-	if got := r.Stats().Sites[0].NextDue; !got.Equal(next.Add(30*rfDay - DefaultMargin)) {
-		t.Errorf("next due after refresh = %v", got)
-	}
+	got := r.Stats().Sites[0].NextDue
+	assert.True(t, got.Equal(next.Add(30*rfDay-DefaultMargin)), "next due after refresh = %v", got)
 }
 
 func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
@@ -434,23 +385,20 @@ func TestSyncDeletesDuplicatesKeepingLowestID(t *testing.T) {
 	low := f.add(d.URL, d.Details, exp)
 	f.add(d.URL, d.Details, exp)
 	f.add(d.URL, webhooks.Details{Events: []webhooks.EventName{webhooks.IssueUpdated, webhooks.IssueCreated}, JQLFilter: " project  = A "}, exp)
-	r.AddSite("s", f, d)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.AddSite("s", f, d))
+	require.NoError(t, r.Sync(t.Context()))
 	got := f.snapshot()
-	if len(got) != 1 || got[0].ID != low {
-		t.Fatalf("after sync: %+v, want only %d", got, low)
+	require.Len(t, got, 1, "after sync: %+v, want only %d", got, low)
+	require.Equal(t, low, got[0].ID, "after sync: %+v, want only %d", got, low)
+	ev := rec.kinds(Deduplicated)
+	if assert.Len(t, ev, 1, "deduplicated events") {
+		assert.Len(t, ev[0].IDs, 2, "deduplicated event %+v", ev[0])
 	}
-	if ev := rec.kinds(Deduplicated); len(ev) != 1 || len(ev[0].IDs) != 2 {
-		t.Errorf("deduplicated events = %+v", ev)
-	}
-	if f.count("register") != 0 {
-		t.Error("registered although the declaration was present")
-	}
+	assert.Zero(t, f.count("register"), "registered although the declaration was present")
 }
 
 func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	f.refuse = func(d webhooks.Details) []string {
@@ -462,231 +410,194 @@ func TestSyncReportsRefusedAndRetriesLater(t *testing.T) {
 	r, rec := newRFRefresher(c)
 	good := rfDecl("https://app.example/h", "project = A")
 	bad := rfDecl("https://app.example/h", "watchCount > 2")
-	r.AddSite("s", f, good, bad)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatalf("a refusal is not a failure: %v", err)
-	}
+	require.NoError(t, r.AddSite("s", f, good, bad))
+	require.NoError(t, r.Sync(t.Context()), "a refusal is not a failure")
 	ev := rec.kinds(Refused)
-	if len(ev) != 1 || ev[0].Declaration.Details.JQLFilter != bad.Details.JQLFilter ||
-		!slices.Equal(ev[0].Errors, []string{"The clause watchCount is unsupported"}) {
-		t.Fatalf("refused events = %+v", ev)
-	}
+	require.Len(t, ev, 1, "refused events")
+	require.Equal(t, bad.Details.JQLFilter, ev[0].Declaration.Details.JQLFilter, "refused event %+v", ev[0])
+	require.Equal(t, []string{"The clause watchCount is unsupported"}, ev[0].Errors, "refused event %+v", ev[0])
 	rfAssertDeclared(t, f, good)
 	// The settling sync a minute later does not try again...
 	c.Advance(2 * time.Minute)
-	r.Sync(context.Background())
-	if got := len(rec.kinds(Refused)); got != 1 || f.count("register") != 1 {
-		t.Errorf("retried a refused declaration after 2 minutes (refused %d, register %d)", got, f.count("register"))
+	r.Sync(t.Context())
+	assert.Len(t, rec.kinds(Refused), 1, "retried a refused declaration after 2 minutes")
+	assert.Equal(t, 1, f.count("register"), "retried a refused declaration after 2 minutes")
+	// ...a sync a day later does; refused again, the next try waits two
+	// days, then four.
+	for _, step := range []struct {
+		wait    time.Duration
+		refused int
+		when    string
+	}{
+		{rfDay, 2, "a day after the first refusal"},
+		{rfDay, 2, "a day after the second refusal"},
+		{rfDay, 3, "two days after the second refusal"},
+		{3 * rfDay, 3, "three days after the third refusal"},
+	} {
+		c.Advance(step.wait)
+		r.Sync(t.Context())
+		assert.Len(t, rec.kinds(Refused), step.refused, "refused events %s", step.when)
 	}
-	// ...a sync a rfDay later does.
-	c.Advance(rfDay)
-	r.Sync(context.Background())
-	if got := len(rec.kinds(Refused)); got != 2 {
-		t.Errorf("refused events after a rfDay = %d, want 2", got)
-	}
-	// Refused again: the next try waits two days, then four.
-	c.Advance(rfDay)
-	r.Sync(context.Background())
-	if got := len(rec.kinds(Refused)); got != 2 {
-		t.Errorf("refused events a day after the second refusal = %d, want still 2", got)
-	}
-	c.Advance(rfDay)
-	r.Sync(context.Background())
-	if got := len(rec.kinds(Refused)); got != 3 {
-		t.Errorf("refused events two days after the second refusal = %d, want 3", got)
-	}
-	c.Advance(3 * rfDay)
-	r.Sync(context.Background())
-	if got := len(rec.kinds(Refused)); got != 3 {
-		t.Errorf("refused events three days after the third refusal = %d, want still 3", got)
-	}
-	if st := r.Stats(); st.Refused != 3 || st.Failures != 0 {
-		t.Errorf("stats = %+v", st)
-	}
+	st := r.Stats()
+	assert.EqualValues(t, 3, st.Refused, "stats %+v", st)
+	assert.Zero(t, st.Failures, "stats %+v", st)
 }
 
 func TestSyncReRegistersLostWebhook(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
 	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
-	r.AddSite("s", f, a, b)
-	r.Sync(context.Background())
+	require.NoError(t, r.AddSite("s", f, a, b))
+	r.Sync(t.Context())
 	victim := f.snapshot()[0].ID
-	f.Delete(context.Background(), victim) // behind the refresher's back
+	require.NoError(t, f.Delete(t.Context(), victim)) // behind the refresher's back
 	c.Advance(time.Hour)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Sync(t.Context()))
 	ev := rec.kinds(Lost)
-	if len(ev) != 1 || ev[0].IDs[0] != victim {
-		t.Fatalf("lost events = %+v, want one for %d", ev, victim)
-	}
+	require.Len(t, ev, 1, "lost events, want one for %d", victim)
+	require.Equal(t, victim, ev[0].IDs[0], "lost event %+v", ev[0])
 	rfAssertDeclared(t, f, a, b)
-	if r.Stats().Lost != 1 {
-		t.Error("Stats().Lost != 1")
-	}
+	assert.EqualValues(t, 1, r.Stats().Lost, "Stats().Lost")
 }
 
 func TestSyncRefreshOnlySite(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
 	f.add("https://x.example/1", webhooks.Details{JQLFilter: "project = X"}, c.Now().Add(2*rfDay))
 	f.add("https://y.example/2", webhooks.Details{JQLFilter: "project = Y"}, c.Now().Add(9*rfDay))
-	r.AddSite("s", f)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if f.count("register") != 0 || f.count("delete") != 0 {
-		t.Error("a refresh-only site registered or deleted")
-	}
-	if f.count("refresh") != 1 {
-		t.Fatalf("refresh calls = %d, want 1", f.count("refresh"))
-	}
+	require.NoError(t, r.AddSite("s", f))
+	require.NoError(t, r.Sync(t.Context()))
+	assert.Zero(t, f.count("register"), "a refresh-only site registered")
+	assert.Zero(t, f.count("delete"), "a refresh-only site deleted")
+	require.Equal(t, 1, f.count("refresh"), "refresh calls")
 	for _, h := range f.snapshot() {
-		if !h.ExpirationDate.Equal(c.Now().Add(30 * rfDay)) {
-			t.Errorf("webhook %d not refreshed", h.ID)
-		}
+		assert.True(t, h.ExpirationDate.Equal(c.Now().Add(30*rfDay)), "webhook %d not refreshed", h.ID)
 	}
 }
 
 func TestSyncLeavesUndeclaredAlone(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
 	other := f.add("https://other.example/h", webhooks.Details{JQLFilter: "project = O"}, c.Now().Add(rfDay))
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(rfDay))
-	r.AddSite("s", f, d)
-	r.Sync(context.Background())
+	require.NoError(t, r.AddSite("s", f, d))
+	r.Sync(t.Context())
 	for _, h := range f.snapshot() {
-		if h.ID == other && !h.ExpirationDate.Equal(c.Now().Add(rfDay)) {
-			t.Error("refreshed an undeclared webhook")
-		}
-		if h.ID != other && !h.ExpirationDate.Equal(c.Now().Add(30*rfDay)) {
-			t.Error("did not refresh the declared webhook")
+		if h.ID == other {
+			assert.True(t, h.ExpirationDate.Equal(c.Now().Add(rfDay)), "refreshed an undeclared webhook")
+		} else {
+			assert.True(t, h.ExpirationDate.Equal(c.Now().Add(30*rfDay)), "did not refresh the declared webhook")
 		}
 	}
-	if len(f.snapshot()) != 2 {
-		t.Error("deleted an undeclared webhook")
-	}
+	assert.Len(t, f.snapshot(), 2, "deleted an undeclared webhook")
 }
 
 func TestSyncLearnsJiraSpelling(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	f.spell = strings.ToUpper // Jira stores the JQL its own way
 	r, _ := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = a")
-	r.AddSite("s", f, d)
+	require.NoError(t, r.AddSite("s", f, d))
 	for range 5 {
-		if err := r.Sync(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.Sync(t.Context()))
 		c.Advance(10 * time.Minute)
 	}
-	if n := len(f.snapshot()); n != 1 || f.count("register") != 1 {
-		t.Errorf("webhooks = %d, register calls = %d; want 1 and 1", n, f.count("register"))
-	}
+	assert.Len(t, f.snapshot(), 1, "webhooks")
+	assert.Equal(t, 1, f.count("register"), "register calls")
 }
 
 func TestFailureBackoffAndAtRisk(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, rec := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
-	r.AddSite("s", f, d)
-	r.Sync(context.Background())
+	require.NoError(t, r.AddSite("s", f, d))
+	r.Sync(t.Context())
 	s := rfSiteOf(t, r, "s")
-	due := r.Stats().Sites[0].NextDue
-	c.Set(due)
+	rfSet(t, c, r.Stats().Sites[0].NextDue)
 
 	boom := errors.New("connection reset")
 	prev := time.Duration(0)
 	for i := 1; i <= 10; i++ {
 		f.failNext("list", boom)
-		if err := r.syncSite(context.Background(), s); !errors.Is(err, boom) {
-			t.Fatalf("attempt %d: err = %v", i, err)
-		}
+		require.ErrorIs(t, r.syncSite(t.Context(), s), boom, "attempt %d", i)
 		st := r.Stats().Sites[0]
 		wait := st.NextDue.Sub(c.Now())
-		if wait < minRetry/2 || wait > DefaultMaxBackoff {
-			t.Errorf("attempt %d: retry in %v, want within [%v, %v]", i, wait, minRetry/2, DefaultMaxBackoff)
-		}
-		if i > 1 && i < 6 && wait < prev/2 {
-			t.Errorf("attempt %d: backoff shrank from %v to %v", i, prev, wait)
+		assert.GreaterOrEqual(t, wait, minRetry/2, "attempt %d: retry too soon", i)
+		assert.LessOrEqual(t, wait, DefaultMaxBackoff, "attempt %d: retry too late", i)
+		if i > 1 && i < 6 {
+			assert.GreaterOrEqual(t, wait, prev/2, "attempt %d: backoff shrank from %v", i, prev)
 		}
 		prev = wait
-		if st.Failures != i || !errors.Is(st.LastError, boom) {
-			t.Errorf("attempt %d: stats %+v", i, st)
-		}
-		c.Set(st.NextDue)
+		assert.Equal(t, i, st.Failures, "attempt %d: stats %+v", i, st)
+		assert.ErrorIs(t, st.LastError, boom, "attempt %d: stats %+v", i, st)
+		rfSet(t, c, st.NextDue)
 	}
-	if ev := rec.kinds(Failed); len(ev) != 10 {
-		t.Errorf("failed events = %d, want 10", len(ev))
-	}
+	assert.Len(t, rec.kinds(Failed), 10, "failed events")
 
 	// Retry-After longer than the backoff is honoured...
 	f.failNext("list", &webhooks.APIError{StatusCode: 429, RetryAfter: 50 * time.Minute})
-	r.syncSite(context.Background(), s)
-	if wait := r.Stats().Sites[0].NextDue.Sub(c.Now()); wait < 50*time.Minute {
-		t.Errorf("retry in %v despite Retry-After 50m", wait)
-	}
+	r.syncSite(t.Context(), s)
+	assert.GreaterOrEqual(t, r.Stats().Sites[0].NextDue.Sub(c.Now()), 50*time.Minute, "retry despite Retry-After 50m")
 	// ...but never past the expiry.
 	expiry := r.Stats().Sites[0].EarliestExpiry
-	c.Set(expiry.Add(-90 * time.Minute))
+	rfSet(t, c, expiry.Add(-90*time.Minute))
 	f.failNext("list", &webhooks.APIError{StatusCode: 429, RetryAfter: 5 * time.Hour})
-	r.syncSite(context.Background(), s)
-	if next := r.Stats().Sites[0].NextDue; !next.Equal(expiry.Add(-expirySafety)) {
-		t.Errorf("retry at %v before expiry, want %v", expiry.Sub(next), expirySafety)
-	}
+	r.syncSite(t.Context(), s)
+	next := r.Stats().Sites[0].NextDue
+	assert.True(t, next.Equal(expiry.Add(-expirySafety)), "retry at %v before expiry, want %v", expiry.Sub(next), expirySafety)
 	// Inside the risk threshold: one alert, not one per failure.
-	if ev := rec.kinds(AtRisk); len(ev) != 1 || !ev[0].Expiry.Equal(expiry) {
-		t.Fatalf("at-risk events = %+v", ev)
-	}
+	ev := rec.kinds(AtRisk)
+	require.Len(t, ev, 1, "at-risk events")
+	require.True(t, ev[0].Expiry.Equal(expiry), "at-risk event %+v, want expiry %v", ev[0], expiry)
 	c.Advance(30 * time.Minute)
 	f.failNext("list", boom)
-	r.syncSite(context.Background(), s)
-	if next := r.Stats().Sites[0].NextDue; next.Sub(c.Now()) < minRetry {
-		t.Errorf("retry in %v, under the floor %v", next.Sub(c.Now()), minRetry)
-	}
-	if len(rec.kinds(AtRisk)) != 1 {
-		t.Error("at-risk raised twice")
-	}
+	r.syncSite(t.Context(), s)
+	assert.GreaterOrEqual(t, r.Stats().Sites[0].NextDue.Sub(c.Now()), minRetry, "retry under the floor")
+	assert.Len(t, rec.kinds(AtRisk), 1, "at-risk raised twice")
 	// Recovery refreshes and clears the alert.
-	if err := r.syncSite(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.syncSite(t.Context(), s))
 	st := r.Stats().Sites[0]
-	if st.AtRisk || st.Failures != 0 || st.LastError != nil || !st.EarliestExpiry.Equal(c.Now().Add(30*rfDay)) {
-		t.Errorf("after recovery: %+v", st)
-	}
+	assert.False(t, st.AtRisk, "after recovery: %+v", st)
+	assert.Zero(t, st.Failures, "after recovery: %+v", st)
+	assert.NoError(t, st.LastError, "after recovery: %+v", st)
+	assert.True(t, st.EarliestExpiry.Equal(c.Now().Add(30*rfDay)), "after recovery: %+v", st)
 }
 
 func TestFailureMidSyncResumes(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
 	a, b := rfDecl("https://app.example/a", "project = A"), rfDecl("https://app.example/b", "project = B")
-	r.AddSite("s", f, a, b)
+	require.NoError(t, r.AddSite("s", f, a, b))
 	f.failNext("register", nil, errors.New("dropped")) // first URL works, second fails
-	if err := r.Sync(context.Background()); err == nil {
-		t.Fatal("no error")
-	}
+	require.Error(t, r.Sync(t.Context()))
 	c.Advance(time.Minute)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.Sync(t.Context()))
 	rfAssertDeclared(t, f, a, b)
 }
 
 // rfBlockingClock is a real-looking clock whose Sleep blocks until ctx ends,
 // telling the test each time it starts sleeping.
 type rfBlockingClock struct {
-	rfClock
+	*jiratest.Clock
 	sleeping chan time.Duration
+}
+
+func newRFBlockingClock() *rfBlockingClock {
+	return &rfBlockingClock{Clock: newRFClock(), sleeping: make(chan time.Duration)}
 }
 
 func (c *rfBlockingClock) Sleep(ctx context.Context, d time.Duration) error {
@@ -699,28 +610,24 @@ func (c *rfBlockingClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
+// TestRunCancelLeavesNoGoroutine counts the process's goroutines: it runs
+// serially.
 func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
-	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
-	f := newRFJira(&c.rfClock)
+	c := newRFBlockingClock()
+	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet}
 	for i := range 10 {
-		r.AddSite(fmt.Sprint("site", i), f, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
+		require.NoError(t, r.AddSite(fmt.Sprint("site", i), f, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i))))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	<-c.sleeping // all ten synced, sleeping till the settle check
-	if got := f.count("register"); got != 10 {
-		t.Errorf("register calls = %d, want 10", got)
-	}
-	if err := r.Run(ctx); !errors.Is(err, ErrRunning) {
-		t.Errorf("second Run: %v, want ErrRunning", err)
-	}
+	assert.Equal(t, 10, f.count("register"), "register calls")
+	assert.ErrorIs(t, r.Run(ctx), ErrRunning, "second Run")
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("Run returned %v, want context.Canceled", err)
-	}
+	assert.ErrorIs(t, <-done, context.Canceled, "Run's error")
 	rfWaitGoroutines(t, before)
 }
 
@@ -734,59 +641,49 @@ func rfWaitGoroutines(t *testing.T, n int) {
 		}
 		if i == 200 {
 			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines left, want %d:\n%s", got, n, buf[:runtime.Stack(buf, true)])
+			require.FailNowf(t, "goroutines left", "%d goroutines left, want %d:\n%s", got, n, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
+// TestRunCancelDuringSync counts the process's goroutines: it runs
+// serially.
 func TestRunCancelDuringSync(t *testing.T) {
 	before := runtime.NumGoroutine()
 	c := newRFClock()
 	f := newRFJira(c)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.before = func(op string) { cancel() }
 	r := &Refresher{Clock: c, Logger: rfQuiet}
-	r.AddSite("s", f, rfDecl("https://app.example/h", "project = A"))
+	require.NoError(t, r.AddSite("s", f, rfDecl("https://app.example/h", "project = A")))
 	f.failNext("list", context.Canceled)
-	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Run = %v", err)
-	}
-	if st := r.Stats(); st.Failures != 0 {
-		t.Errorf("shutdown counted as a site failure: %+v", st)
-	}
+	assert.ErrorIs(t, r.Run(ctx), context.Canceled, "Run")
+	st := r.Stats()
+	assert.Zero(t, st.Failures, "shutdown counted as a site failure: %+v", st)
 	rfWaitGoroutines(t, before)
 }
 
 func TestAddSiteWakesRun(t *testing.T) {
-	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
-	f := newRFJira(&c.rfClock)
+	t.Parallel()
+	c := newRFBlockingClock()
+	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
-	if d := <-c.sleeping; d != idleInterval {
-		t.Errorf("with no sites, sleeps %v, want %v", d, idleInterval)
-	}
-	if err := r.AddSite("late", f, rfDecl("https://app.example/h", "project = A")); err != nil {
-		t.Fatal(err)
-	}
+	defer func() { cancel(); <-done }()
+	assert.Equal(t, idleInterval, <-c.sleeping, "with no sites, the sleep")
+	require.NoError(t, r.AddSite("late", f, rfDecl("https://app.example/h", "project = A")))
 	<-c.sleeping
-	if f.count("register") != 1 {
-		t.Error("the site added while sleeping was not synced")
-	}
-	if err := r.AddSite("late", f); err == nil {
-		t.Error("AddSite accepted a name twice")
-	}
-	if !r.RemoveSite("late") || r.RemoveSite("late") {
-		t.Error("RemoveSite")
-	}
-	cancel()
-	<-done
+	assert.Equal(t, 1, f.count("register"), "the site added while sleeping was not synced")
+	assert.Error(t, r.AddSite("late", f), "AddSite accepted a name twice")
+	assert.True(t, r.RemoveSite("late"), "RemoveSite of a site")
+	assert.False(t, r.RemoveSite("late"), "RemoveSite of a removed site")
 }
 
 func TestRunBoundsConcurrency(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	gate := make(chan struct{})
@@ -804,38 +701,26 @@ func TestRunBoundsConcurrency(t *testing.T) {
 	}()
 	r := &Refresher{Clock: c, Logger: rfQuiet, Concurrency: 3}
 	for i := range 20 {
-		r.AddSite(fmt.Sprint("site", i), f)
+		require.NoError(t, r.AddSite(fmt.Sprint("site", i), f))
 	}
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if m := f.maxInFlight.Load(); m != 3 {
-		t.Errorf("at most %d calls ran at once, want 3", m)
-	}
-	if f.count("list") != 20 {
-		t.Errorf("list calls = %d, want 20", f.count("list"))
-	}
+	require.NoError(t, r.Sync(t.Context()))
+	assert.EqualValues(t, 3, f.maxInFlight.Load(), "the most calls at once")
+	assert.Equal(t, 20, f.count("list"), "list calls")
 }
 
 func TestAddSiteValidates(t *testing.T) {
+	t.Parallel()
 	var r Refresher
-	if err := r.AddSite("x", nil); err == nil {
-		t.Error("nil client accepted")
-	}
-	if err := r.AddSite("x", newRFJira(newRFClock()), Declaration{}); err == nil {
-		t.Error("declaration without URL accepted")
-	}
-	if s := AtRisk.String(); s != "at-risk" {
-		t.Errorf("String = %q", s)
-	}
-	if s := EventKind(99).String(); s != "EventKind(99)" {
-		t.Errorf("String = %q", s)
-	}
+	assert.Error(t, r.AddSite("x", nil), "nil client accepted")
+	assert.Error(t, r.AddSite("x", newRFJira(newRFClock()), Declaration{}), "declaration without URL accepted")
+	assert.Equal(t, "at-risk", AtRisk.String())
+	assert.Equal(t, "EventKind(99)", EventKind(99).String())
 }
 
 // TestRunKeepsAliveForAYear runs the scheduler on the fake for a year with
 // a site that fails now and then, and checks nothing ever expires.
 func TestRunKeepsAliveForAYear(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	start := c.Now()
@@ -844,7 +729,7 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 	for i := range 10 {
 		want = append(want, rfDecl("https://app.example/h", fmt.Sprintf("project = P%d", i)))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	n := 0
 	f.before = func(op string) {
@@ -853,9 +738,9 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 			f.failNext(op, errors.New("flaky"))
 		}
 	}
-	stop := &rfStopClock{rfClock: c, end: end, cancel: cancel}
+	stop := &rfStopClock{Clock: c, end: end, cancel: cancel}
 	r := &Refresher{Clock: stop, Logger: rfQuiet}
-	r.AddSite("s", f, want...)
+	require.NoError(t, r.AddSite("s", f, want...))
 	var expired int
 	stop.check = func() {
 		// Nothing declared may be missing past the first hour, nor expired.
@@ -870,19 +755,15 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 		}
 	}
 	r.Run(ctx)
-	if expired != 0 {
-		t.Errorf("webhooks missing at %d wake-ups", expired)
-	}
+	assert.Zero(t, expired, "wake-ups with webhooks missing")
 	rfAssertDeclared(t, f, want...)
-	if got := f.count("refresh"); got > 14 {
-		t.Errorf("%d refresh calls in a year", got)
-	}
+	assert.LessOrEqual(t, f.count("refresh"), 14, "refresh calls in a year")
 }
 
-// rfStopClock advances a rfClock, checks the world before each sleep, and
-// cancels when the end is reached.
+// rfStopClock advances a jiratest.Clock, checks the world before each
+// sleep, and cancels when the end is reached.
 type rfStopClock struct {
-	*rfClock
+	*jiratest.Clock
 	end    time.Time
 	cancel context.CancelFunc
 	check  func()
@@ -896,63 +777,61 @@ func (c *rfStopClock) Sleep(ctx context.Context, d time.Duration) error {
 		c.cancel()
 		return context.Canceled
 	}
-	return c.rfClock.Sleep(ctx, d)
+	return c.Clock.Sleep(ctx, d)
 }
 
 func TestFailureNearAndAfterExpiry(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r, _ := newRFRefresher(c)
 	d := rfDecl("https://app.example/h", "project = A")
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
-	r.AddSite("s", f, d)
-	r.Sync(context.Background())
+	require.NoError(t, r.AddSite("s", f, d))
+	r.Sync(t.Context())
 	s := rfSiteOf(t, r, "s")
 	expiry := r.Stats().Sites[0].EarliestExpiry
 	boom := errors.New("down")
 
 	// In the last hour: retried at half the time left, so several times.
-	c.Set(expiry.Add(-40 * time.Minute))
+	rfSet(t, c, expiry.Add(-40*time.Minute))
 	for range 10 {
 		f.failNext("list", boom)
-		r.syncSite(context.Background(), s)
+		r.syncSite(t.Context(), s)
 		next := r.Stats().Sites[0].NextDue
-		if left := expiry.Sub(c.Now()); left > 2*minRetry && next.After(expiry) {
-			t.Fatalf("with %v left, retry after the expiry", left)
+		if left := expiry.Sub(c.Now()); left > 2*minRetry {
+			require.False(t, next.After(expiry), "with %v left, retry after the expiry", left)
 		}
-		c.Set(next)
+		rfSet(t, c, next)
 	}
 	// Past the expiry the backoff alone decides: it reaches MaxBackoff, it
 	// does not stay at the floor.
 	for range 12 {
 		f.failNext("list", boom)
-		r.syncSite(context.Background(), s)
-		c.Set(r.Stats().Sites[0].NextDue)
+		r.syncSite(t.Context(), s)
+		rfSet(t, c, r.Stats().Sites[0].NextDue)
 	}
 	f.failNext("list", boom)
-	r.syncSite(context.Background(), s)
-	if wait := r.Stats().Sites[0].NextDue.Sub(c.Now()); wait < DefaultMaxBackoff/2 {
-		t.Errorf("long after expiry, retry in %v, want about %v", wait, DefaultMaxBackoff)
-	}
+	r.syncSite(t.Context(), s)
+	assert.GreaterOrEqual(t, r.Stats().Sites[0].NextDue.Sub(c.Now()), DefaultMaxBackoff/2,
+		"long after expiry, the retry, want about %v", DefaultMaxBackoff)
 }
 
 func TestSyncIgnoresAWebhookListedTwice(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	d := rfDecl("https://app.example/h", "project = A")
 	id := f.add(d.URL, d.Details, c.Now().Add(29*rfDay))
 	r, rec := newRFRefresher(c)
 	twice := &listedTwice{rfJira: f}
-	r.AddSite("s", twice, d)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatal(err)
+	require.NoError(t, r.AddSite("s", twice, d))
+	require.NoError(t, r.Sync(t.Context()))
+	got := f.snapshot()
+	if assert.Len(t, got, 1, "after sync: %+v, want webhook %d kept", got, id) {
+		assert.Equal(t, id, got[0].ID, "the webhook kept")
 	}
-	if got := f.snapshot(); len(got) != 1 || got[0].ID != id {
-		t.Errorf("after sync: %+v, want webhook %d kept", got, id)
-	}
-	if ev := rec.kinds(Deduplicated); len(ev) != 0 {
-		t.Errorf("deduplicated a webhook against itself: %+v", ev)
-	}
+	assert.Empty(t, rec.kinds(Deduplicated), "deduplicated a webhook against itself")
 }
 
 // listedTwice lists every webhook twice, as shifting offset pages can.
@@ -969,31 +848,25 @@ func (l *listedTwice) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Web
 // sleep (it failed, and must be retried soon) wakes Run, which then sleeps
 // only until the retry.
 func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
-	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
-	f := newRFJira(&c.rfClock)
+	t.Parallel()
+	c := newRFBlockingClock()
+	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
 	f.add("https://app.example/h", webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A"}, c.Now().Add(30*rfDay))
-	if err := r.AddSite("s", f, rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, r.AddSite("s", f, rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)))
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	if d := <-c.sleeping; d != 27*rfDay {
-		t.Fatalf("Run sleeps %v after the first sync, want 27 days", d)
-	}
+	require.Equal(t, 27*rfDay, <-c.sleeping, "Run's sleep after the first sync")
 	f.failNext("list", errors.New("boom"))
-	if err := r.Sync(context.Background()); err == nil {
-		t.Fatal("Sync succeeded, want the injected failure")
-	}
+	require.Error(t, r.Sync(t.Context()), "Sync succeeded, want the injected failure")
 	select {
 	case d := <-c.sleeping:
-		if d < minRetry/2 || d > time.Hour {
-			t.Errorf("after the failed Sync, Run sleeps %v, want the retry's backoff", d)
-		}
+		assert.GreaterOrEqual(t, d, minRetry/2, "after the failed Sync, Run's sleep, want the retry's backoff")
+		assert.LessOrEqual(t, d, time.Hour, "after the failed Sync, Run's sleep, want the retry's backoff")
 	case <-time.After(5 * time.Second):
-		t.Fatal("Run slept on for 27 days past the failed site's retry")
+		require.FailNow(t, "Run slept on for 27 days past the failed site's retry")
 	}
 }
 
@@ -1001,23 +874,17 @@ func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
 // refresh would be due again at once, and a site refreshed every 30
 // seconds.
 func TestHugeJitterIsCapped(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: 365 * rfDay}
 	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
 	f.add(d.URL, d.Details, c.Now().Add(2*rfDay)) // due for a refresh
-	if err := r.AddSite("s", f, d); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, r.AddSite("s", f, d))
 	for range 20 {
-		if err := r.Sync(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if next := r.Stats().NextDue; next.Sub(c.Now()) < 10*rfDay {
-			t.Fatalf("next sync due %v after a refresh, want at least 10 days", next.Sub(c.Now()))
-		}
+		require.NoError(t, r.Sync(t.Context()))
+		next := r.Stats().NextDue
+		require.GreaterOrEqual(t, next.Sub(c.Now()), 10*rfDay, "next sync due after a refresh")
 	}
-	if n := f.count("refresh"); n != 1 {
-		t.Errorf("%d refresh calls in 20 syncs at one moment, want 1", n)
-	}
+	assert.Equal(t, 1, f.count("refresh"), "refresh calls in 20 syncs at one moment")
 }

@@ -2,7 +2,6 @@ package keepalive_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -43,9 +45,7 @@ func (s *rfSite) client(t *testing.T) *webhooks.Client {
 	c, err := webhooks.NewClient(s.srv.URL(),
 		webhooks.WithHTTPClient(s.app.HTTPClient()),
 		webhooks.WithClock(s.srv.Clock())) // retry waits pass on the fake clock
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -109,70 +109,56 @@ func (e *rfEvents) of(kind keepalive.EventKind, site string) []keepalive.Event {
 }
 
 func TestRefresherRestartNeedsNoLocalState(t *testing.T) {
+	t.Parallel()
 	s := newRFSite(t)
 	want := rfDeclarations(3)
 	clock := s.srv.Clock()
 	start := clock.Now()
 
 	first := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1}
-	first.AddSite("acme", s.client(t), want...)
-	if err := first.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(s.srv.Webhooks(s.app)); n != 3 {
-		t.Fatalf("%d webhooks after the first sync, want 3", n)
-	}
+	require.NoError(t, first.AddSite("acme", s.client(t), want...))
+	require.NoError(t, first.Sync(t.Context()))
+	require.Len(t, s.srv.Webhooks(s.app), 3, "webhooks after the first sync")
 
 	// The app restarts 20 days later with nothing saved.
 	clock.Advance(20 * rfDay)
 	s.srv.ResetLogs()
 	var ev rfEvents
 	second := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, Jitter: -1, OnEvent: ev.on}
-	second.AddSite("acme", s.client(t), want...)
-	if err := second.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, second.AddSite("acme", s.client(t), want...))
+	require.NoError(t, second.Sync(t.Context()))
 	for _, r := range s.srv.Requests() {
-		if r.Method != http.MethodGet {
-			t.Errorf("restart sent %s %s; it should only list", r.Method, r.Path)
-		}
+		assert.Equal(t, http.MethodGet, r.Method, "restart sent %s %s; it should only list", r.Method, r.Path)
 	}
 	st := second.Stats().Sites[0]
 	expiry := start.Add(jiratest.Lifetime)
-	if st.Webhooks != 3 || !st.EarliestExpiry.Equal(expiry) {
-		t.Errorf("after restart: %d webhooks expiring %v, want 3 expiring %v (from Jira)", st.Webhooks, st.EarliestExpiry, expiry)
-	}
-	if want := expiry.Add(-keepalive.DefaultMargin); !st.NextDue.Equal(want) {
-		t.Errorf("next due %v, want %v", st.NextDue, want)
-	}
+	assert.Equal(t, 3, st.Webhooks, "webhooks after restart")
+	assert.True(t, st.EarliestExpiry.Equal(expiry), "after restart: webhooks expiring %v, want %v (from Jira)", st.EarliestExpiry, expiry)
+	wantNext := expiry.Add(-keepalive.DefaultMargin)
+	assert.True(t, st.NextDue.Equal(wantNext), "next due %v, want %v", st.NextDue, wantNext)
 
 	// When due, it refreshes what the first process registered.
 	clock.Advance(st.NextDue.Sub(clock.Now()))
-	if err := second.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range s.srv.Webhooks(s.app) {
-		if !h.ExpirationDate.Equal(clock.Now().Add(jiratest.Lifetime)) {
-			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, clock.Now().Add(jiratest.Lifetime))
-		}
-	}
-	if got := len(ev.of(keepalive.Refreshed, "")); got != 1 {
-		t.Errorf("%d refreshed rfEvents, want 1", got)
-	}
-	if got := len(ev.of(keepalive.Registered, "")); got != 0 {
-		t.Errorf("%d registered rfEvents after a restart, want 0", got)
-	}
+	require.NoError(t, second.Sync(t.Context()))
+	rfAssertExpire(t, s, clock.Now().Add(jiratest.Lifetime))
+	assert.Len(t, ev.of(keepalive.Refreshed, ""), 1, "refreshed events")
+	assert.Empty(t, ev.of(keepalive.Registered, ""), "registered events after a restart")
 
 	// Down for longer than 30 days: everything expired; a new process
 	// registers it all again.
 	clock.Advance(40 * rfDay)
 	third := &keepalive.Refresher{Clock: clock, Logger: rfQuiet}
-	third.AddSite("acme", s.client(t), want...)
-	if err := third.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(s.srv.Webhooks(s.app)); n != 3 {
-		t.Errorf("%d webhooks after a long outage of the app, want 3", n)
+	require.NoError(t, third.AddSite("acme", s.client(t), want...))
+	require.NoError(t, third.Sync(t.Context()))
+	assert.Len(t, s.srv.Webhooks(s.app), 3, "webhooks after a long outage of the app")
+}
+
+// rfAssertExpire checks that every webhook of the site's app expires at
+// want.
+func rfAssertExpire(t *testing.T, s *rfSite, want time.Time) {
+	t.Helper()
+	for _, h := range s.srv.Webhooks(s.app) {
+		assert.True(t, h.ExpirationDate.Equal(want), "webhook %d expires %v, want %v", h.ID, h.ExpirationDate, want)
 	}
 }
 
@@ -236,42 +222,35 @@ func (c *rfSimClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func TestRefresherReRegistersWebhookDeletedBehindItsBack(t *testing.T) {
+	t.Parallel()
 	s := newRFSite(t)
 	want := rfDeclarations(3)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	start := s.srv.Now()
 	clock := &rfSimClock{Clock: s.srv.Clock(), end: start.Add(4 * rfDay), cancel: cancel}
 	var victim jiratest.Webhook
 	clock.at(start.Add(2*rfDay), func() {
 		victim = s.srv.Webhooks(s.app)[1]
-		if err := s.client(t).Delete(context.Background(), victim.ID); err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, s.client(t).Delete(t.Context(), victim.ID), "deleting webhook %d", victim.ID)
 	})
 	var ev rfEvents
 	r := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
-	r.AddSite("acme", s.client(t), want...)
-	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run = %v", err)
-	}
+	require.NoError(t, r.AddSite("acme", s.client(t), want...))
+	require.ErrorIs(t, r.Run(ctx), context.Canceled, "Run")
 	lost := ev.of(keepalive.Lost, "acme")
-	if len(lost) != 1 || lost[0].IDs[0] != victim.ID || lost[0].Declaration.Details.JQLFilter != victim.JQLFilter {
-		t.Fatalf("lost rfEvents = %+v, want one for webhook %d", lost, victim.ID)
-	}
-	if d := lost[0].Time.Sub(start.Add(2 * rfDay)); d > rfDay {
-		t.Errorf("noticed %v after the deletion, want within CheckInterval (1 rfDay)", d)
-	}
-	if got := len(ev.of(keepalive.Registered, "acme")); got != 4 {
-		t.Errorf("%d registered rfEvents, want 3 + 1", got)
-	}
+	require.Len(t, lost, 1, "lost events, want one for webhook %d", victim.ID)
+	require.Equal(t, victim.ID, lost[0].IDs[0], "lost event %+v", lost[0])
+	require.Equal(t, victim.JQLFilter, lost[0].Declaration.Details.JQLFilter, "lost event %+v", lost[0])
+	assert.LessOrEqual(t, lost[0].Time.Sub(start.Add(2*rfDay)), rfDay, "noticed after the deletion, want within CheckInterval (1 day)")
+	assert.Len(t, ev.of(keepalive.Registered, "acme"), 4, "registered events, want 3 + 1")
 	hooks := s.srv.Webhooks(s.app)
-	if len(hooks) != 3 || rfDuplicates(hooks) != 0 {
-		t.Errorf("after re-registering: %+v", hooks)
-	}
+	assert.Len(t, hooks, 3, "after re-registering: %+v", hooks)
+	assert.Zero(t, rfDuplicates(hooks), "after re-registering: %+v", hooks)
 }
 
 func TestRefresherReportsRefusedRegistrations(t *testing.T) {
+	t.Parallel()
 	s := newRFSite(t)
 	good := rfDeclarations(2)
 	bad := keepalive.Declaration{URL: good[0].URL, Details: webhooks.Details{
@@ -281,29 +260,22 @@ func TestRefresherReportsRefusedRegistrations(t *testing.T) {
 	otherURL := keepalive.Declaration{URL: "https://elsewhere.example.com/hook", Details: good[0].Details}
 	var ev rfEvents
 	r := &keepalive.Refresher{Clock: s.srv.Clock(), Logger: rfQuiet, OnEvent: ev.on}
-	r.AddSite("acme", s.client(t), good[0], bad, good[1], otherURL)
-	if err := r.Sync(context.Background()); err != nil {
-		t.Fatalf("refusals are not failures: %v", err)
-	}
+	require.NoError(t, r.AddSite("acme", s.client(t), good[0], bad, good[1], otherURL))
+	require.NoError(t, r.Sync(t.Context()), "refusals are not failures")
 	refused := ev.of(keepalive.Refused, "acme")
-	if len(refused) != 2 {
-		t.Fatalf("refused rfEvents = %+v, want 2", refused)
-	}
-	if d := refused[0].Declaration; d.Details.JQLFilter != "watchCount > 2" ||
-		!slices.ContainsFunc(refused[0].Errors, func(e string) bool { return strings.Contains(e, "watchCount") }) {
-		t.Errorf("first refusal: %+v %q", d, refused[0].Errors)
-	}
+	require.Len(t, refused, 2, "refused events")
+	assert.Equal(t, "watchCount > 2", refused[0].Declaration.Details.JQLFilter, "first refusal")
+	assert.True(t, slices.ContainsFunc(refused[0].Errors, func(e string) bool { return strings.Contains(e, "watchCount") }),
+		"first refusal's errors %q name watchCount", refused[0].Errors)
 	// One URL per app: Jira refuses the whole second request (400).
-	if d := refused[1].Declaration; d.URL != otherURL.URL || len(refused[1].Errors) == 0 {
-		t.Errorf("second refusal: %+v %q", d, refused[1].Errors)
-	}
-	if n := len(s.srv.Webhooks(s.app)); n != 2 {
-		t.Errorf("%d webhooks registered, want the 2 good ones", n)
-	}
+	assert.Equal(t, otherURL.URL, refused[1].Declaration.URL, "second refusal")
+	assert.NotEmpty(t, refused[1].Errors, "second refusal's errors")
+	assert.Len(t, s.srv.Webhooks(s.app), 2, "webhooks registered, want the 2 good ones")
 	st := r.Stats()
-	if st.Refused != 2 || st.Registered != 2 || st.Failures != 0 || st.Sites[0].LastError != nil {
-		t.Errorf("stats: %+v", st)
-	}
+	assert.EqualValues(t, 2, st.Refused, "stats %+v", st)
+	assert.EqualValues(t, 2, st.Registered, "stats %+v", st)
+	assert.Zero(t, st.Failures, "stats %+v", st)
+	assert.NoError(t, st.Sites[0].LastError, "stats %+v", st)
 }
 
 // rfBarrier holds each replica's first listing until all replicas have
@@ -323,6 +295,7 @@ func (b *rfBarrier) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestRefresherReplicasConverge(t *testing.T) {
+	t.Parallel()
 	s := newRFSite(t)
 	want := rfDeclarations(5)
 	const replicas = 3
@@ -334,31 +307,21 @@ func TestRefresherReplicasConverge(t *testing.T) {
 		hc := s.app.HTTPClient()
 		hc.Transport = &rfBarrier{base: hc.Transport, wg: &wg}
 		c, err := webhooks.NewClient(s.srv.URL(), webhooks.WithHTTPClient(hc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		r := &keepalive.Refresher{Clock: clock, Logger: rfQuiet}
-		r.AddSite("acme", c, want...)
+		require.NoError(t, r.AddSite("acme", c, want...))
 		rs = append(rs, r)
 	}
 	syncAll := func() {
 		var done sync.WaitGroup
 		for _, r := range rs {
-			done.Add(1)
-			go func() {
-				defer done.Done()
-				if err := r.Sync(context.Background()); err != nil {
-					t.Error(err)
-				}
-			}()
+			done.Go(func() { assert.NoError(t, r.Sync(t.Context())) })
 		}
 		done.Wait()
 	}
 	syncAll()
 	hooks := s.srv.Webhooks(s.app)
-	if len(hooks) != replicas*len(want) {
-		t.Fatalf("%d webhooks after concurrent first syncs, want %d: the test meant them all to register", len(hooks), replicas*len(want))
-	}
+	require.Len(t, hooks, replicas*len(want), "webhooks after concurrent first syncs: the test meant them all to register")
 	lowest := map[string]int64{}
 	for _, h := range hooks {
 		if id, ok := lowest[rfKey(h)]; !ok || h.ID < id {
@@ -369,45 +332,37 @@ func TestRefresherReplicasConverge(t *testing.T) {
 	clock.Advance(2 * time.Minute)
 	syncAll()
 	hooks = s.srv.Webhooks(s.app)
-	if len(hooks) != len(want) || rfDuplicates(hooks) != 0 {
-		t.Fatalf("after the settling syncs: %d webhooks, %d rfDuplicates; want %d and 0", len(hooks), rfDuplicates(hooks), len(want))
-	}
+	require.Len(t, hooks, len(want), "webhooks after the settling syncs")
+	require.Zero(t, rfDuplicates(hooks), "duplicates after the settling syncs")
 	for _, h := range hooks {
-		if h.ID != lowest[rfKey(h)] {
-			t.Errorf("kept webhook %d, not the lowest ID %d", h.ID, lowest[rfKey(h)])
-		}
+		assert.Equal(t, lowest[rfKey(h)], h.ID, "kept webhook %d, not the lowest ID", h.ID)
 	}
 	// Refreshing at once is harmless: they stay as they are.
 	clock.Advance(28 * rfDay)
 	syncAll()
-	if hooks := s.srv.Webhooks(s.app); len(hooks) != len(want) || rfDuplicates(hooks) != 0 {
-		t.Errorf("after concurrent refreshes: %+v", hooks)
-	}
+	hooks = s.srv.Webhooks(s.app)
+	assert.Len(t, hooks, len(want), "after concurrent refreshes: %+v", hooks)
+	assert.Zero(t, rfDuplicates(hooks), "after concurrent refreshes: %+v", hooks)
 	// One replica's refresh is enough: a replica that lists after another
 	// refreshed finds nothing due.
 	refreshes := int64(0)
 	for _, r := range rs {
 		st := r.Stats()
 		refreshes += st.RefreshCalls
-		if st.Failures != 0 {
-			t.Errorf("replica stats: %+v", st)
-		}
+		assert.Zero(t, st.Failures, "replica stats: %+v", st)
 	}
-	if refreshes < 1 || refreshes > replicas {
-		t.Errorf("%d refresh calls from %d replicas", refreshes, replicas)
-	}
-	for _, h := range s.srv.Webhooks(s.app) {
-		if !h.ExpirationDate.Equal(clock.Now().Add(jiratest.Lifetime)) {
-			t.Errorf("webhook %d expires %v, want %v", h.ID, h.ExpirationDate, clock.Now().Add(jiratest.Lifetime))
-		}
-	}
+	assert.GreaterOrEqual(t, refreshes, int64(1), "refresh calls from %d replicas", replicas)
+	assert.LessOrEqual(t, refreshes, int64(replicas), "refresh calls from %d replicas", replicas)
+	rfAssertExpire(t, s, clock.Now().Add(jiratest.Lifetime))
 }
 
+// TestRefresherRunStopsOnCancel counts the process's goroutines: it runs
+// serially.
 func TestRefresherRunStopsOnCancel(t *testing.T) {
 	s := newRFSite(t)
 	c := s.client(t)
 	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	synced := make(chan struct{}, 1)
 	r := &keepalive.Refresher{Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
 		if e.Kind == keepalive.Registered {
@@ -418,24 +373,20 @@ func TestRefresherRunStopsOnCancel(t *testing.T) {
 		}
 	}}
 	for i := range 5 {
-		if err := r.AddSite(fmt.Sprint("site-", i), c, rfDeclarations(1)...); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.AddSite(fmt.Sprint("site-", i), c, rfDeclarations(1)...))
 	}
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }() // real clock: it sleeps for minutes
 	<-synced
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("Run = %v, want context.Canceled", err)
-	}
+	assert.ErrorIs(t, <-done, context.Canceled, "Run")
 	s.srv.Client().CloseIdleConnections()
 	s.hc.CloseIdleConnections()
 	http.DefaultClient.CloseIdleConnections()
 	for i := 0; runtime.NumGoroutine() > before; i++ {
 		if i == 300 {
 			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines, %d before Run:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+			require.FailNowf(t, "goroutines left", "%d goroutines, %d before Run:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -125,22 +125,22 @@ type scaleResult struct {
 // on a fresh heap that it never fills enough to start a GC.
 func runScale(t *testing.T, n int, measureHeap bool) scaleResult {
 	t.Helper()
-	clk := newScaleClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), scaleDays*rfDay)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	clk := &rfSimClock{Clock: jiratest.NewClock(start), end: start.Add(scaleDays * rfDay), cancel: cancel}
 	want := rfDeclarations(scalePerSite)
 	sites := make([]*memSite, n)
 	rnd := rand.New(rand.NewPCG(uint64(n), 1))
 	for i := range sites {
 		// Registered before the run, at some moment of the last 27 days.
-		sites[i] = newMemSite(clk, want, clk.start.Add(3*rfDay+time.Duration(rnd.Int64N(int64(27*rfDay)))))
+		sites[i] = newMemSite(clk.Clock, want, start.Add(3*rfDay+time.Duration(rnd.Int64N(int64(27*rfDay)))))
 	}
 	var before int64
 	if measureHeap {
 		before = liveHeap()
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	clk.cancel = cancel
 	var lost, registered atomic.Int64
 	r := &keepalive.Refresher{Clock: clk, Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
 		switch e.Kind {
@@ -243,40 +243,12 @@ func liveHeap() int64 {
 	return int64(m.HeapAlloc)
 }
 
-// scaleClock is a simulated clock for Run: Sleep moves time on at once, and
-// ends the run (cancelling it) once the end is reached. It never blocks, so
-// the run takes only the CPU the Refresher needs.
-type scaleClock struct {
-	start, end time.Time
-	now        atomic.Int64 // ns since start
-	cancel     context.CancelFunc
-}
-
-func newScaleClock(start time.Time, d time.Duration) *scaleClock {
-	return &scaleClock{start: start, end: start.Add(d)}
-}
-
-func (c *scaleClock) Now() time.Time { return c.start.Add(time.Duration(c.now.Load())) }
-
-func (c *scaleClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if c.Now().Add(d).After(c.end) {
-		c.now.Store(int64(c.end.Sub(c.start)))
-		c.cancel()
-		return context.Canceled
-	}
-	c.now.Add(int64(d))
-	return nil
-}
-
 // memSite is one site's webhooks in memory, a keepalive.Client with
 // Jira's expiry rule (a webhook lives 30 days after its registration or
 // last refresh) and as little work as can be. It records the refreshes and
 // any webhook that expired.
 type memSite struct {
-	clk   *scaleClock
+	clk   *jiratest.Clock
 	mu    sync.Mutex
 	hooks []webhooks.Webhook
 	// The refresh history, kept in constant space so as not to count in
@@ -288,7 +260,7 @@ type memSite struct {
 	expired   int
 }
 
-func newMemSite(clk *scaleClock, want []keepalive.Declaration, expires time.Time) *memSite {
+func newMemSite(clk *jiratest.Clock, want []keepalive.Declaration, expires time.Time) *memSite {
 	s := &memSite{clk: clk, last: expires.Add(-lifetime)}
 	for i, d := range want {
 		s.hooks = append(s.hooks, webhooks.Webhook{ID: int64(10000 + i), URL: d.URL, Events: d.Details.Events,
@@ -378,7 +350,7 @@ func runScaleJiratest(t *testing.T, n int) (calls int, cpu time.Duration) {
 	clk := jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv := jiratest.NewServer(jiratest.WithClock(clk))
 	defer srv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	sim := &rfSimClock{Clock: clk, end: clk.Now().Add(scaleDays * rfDay), cancel: cancel}
 	var ev rfEvents

@@ -17,6 +17,7 @@ import (
 )
 
 func TestNextDue(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	p := (&Refresher{}).policy()
 	inDays := func(d float64) time.Time { return now.Add(time.Duration(d * float64(rfDay))) }
@@ -52,6 +53,7 @@ func TestNextDue(t *testing.T) {
 			p, outcome{failures: 40, earliest: now.Add(-time.Hour), luck: 0}, now.Add(DefaultMaxBackoff / 2)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := tc.p.nextDue(now, tc.o)
 			assert.WithinDuration(t, tc.want, got, time.Millisecond, "next due %v from now", got.Sub(now))
 		})
@@ -59,6 +61,7 @@ func TestNextDue(t *testing.T) {
 }
 
 func TestPolicyCapsAndDefaults(t *testing.T) {
+	t.Parallel()
 	p := (&Refresher{}).policy()
 	assert.Equal(t, DefaultMargin, p.margin)
 	assert.Equal(t, DefaultJitter, p.maxJitter)
@@ -72,6 +75,7 @@ func TestPolicyCapsAndDefaults(t *testing.T) {
 }
 
 func TestScheduleTakesDueInOrderAndCompacts(t *testing.T) {
+	t.Parallel()
 	var q schedule
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	sites := make([]*site, 200)
@@ -105,13 +109,14 @@ func TestScheduleTakesDueInOrderAndCompacts(t *testing.T) {
 // RemoveSite wakes a Run sleeping until the removed site was due, which
 // then sleeps as long as the other sites allow.
 func TestRemoveSiteWakesRun(t *testing.T) {
-	c := &rfBlockingClock{rfClock: *newRFClock(), sleeping: make(chan time.Duration)}
-	f := newRFJira(&c.rfClock)
+	t.Parallel()
+	c := newRFBlockingClock()
+	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
 	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
 	f.add(d.URL, d.Details, c.Now().Add(30*rfDay))
 	require.NoError(t, r.AddSite("s", f, d))
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
@@ -121,7 +126,7 @@ func TestRemoveSiteWakesRun(t *testing.T) {
 	case d := <-c.sleeping:
 		assert.Equal(t, idleInterval, d, "sleep with no site left")
 	case <-time.After(5 * time.Second):
-		t.Fatal("RemoveSite did not wake Run")
+		require.FailNow(t, "RemoveSite did not wake Run")
 	}
 	assert.Zero(t, r.Stats().NextDue)
 }
@@ -129,9 +134,10 @@ func TestRemoveSiteWakesRun(t *testing.T) {
 // Sites Run took off the schedule and had not synced when its context
 // ended are due again for the next Run.
 func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	f := newRFJira(c)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.before = func(string) { cancel() }
 	r := &Refresher{Clock: c, Logger: rfQuiet, Concurrency: 1}
 	for _, name := range []string{"a", "b", "c"} {
@@ -142,9 +148,9 @@ func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
 	require.Equal(t, 1, f.count("list"), "lists before the cancellation")
 
 	f.before = nil
-	ctx2, cancel2 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(t.Context())
 	defer cancel2()
-	stop := &rfStopClock{rfClock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
+	stop := &rfStopClock{Clock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
 	r.Clock = stop // no Run in flight: safe to change here, in a test
 	require.ErrorIs(t, r.Run(ctx2), context.Canceled)
 	assert.Equal(t, 4, f.count("list"), "each site listed once more by the second Run")
@@ -168,8 +174,10 @@ func (l *sharedList) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Webh
 }
 
 func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
+	t.Parallel()
 	for _, perPage := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d a page", perPage), func(t *testing.T) {
+			t.Parallel()
 			c := newRFClock()
 			exp := c.Now().Add(20 * rfDay)
 			a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")
@@ -181,7 +189,7 @@ func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
 			l := &sharedList{rfJira: newRFJira(c), hooks: hooks, perPage: perPage}
 			r, _ := newRFRefresher(c)
 			require.NoError(t, r.AddSite("s", l, a, b))
-			require.NoError(t, r.Sync(context.Background()))
+			require.NoError(t, r.Sync(t.Context()))
 			assert.Equal(t, orig, l.hooks, "the client's slice after a sync")
 			assert.Equal(t, 2, r.Stats().Sites[0].Webhooks)
 			assert.Zero(t, l.count("register"), "both declarations were listed")
@@ -193,6 +201,7 @@ func TestSyncLeavesTheClientsSliceAlone(t *testing.T) {
 // and drops, taken off in (due time, order added) order, each live site
 // once.
 func TestScheduleMatchesASort(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(13, 1))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var q schedule
@@ -221,6 +230,7 @@ func TestScheduleMatchesASort(t *testing.T) {
 }
 
 func TestSitesShareTheirDeclarations(t *testing.T) {
+	t.Parallel()
 	c := newRFClock()
 	r, _ := newRFRefresher(c)
 	a, b := rfDecl("https://app.example/h", "project = A"), rfDecl("https://app.example/h", "project = B")

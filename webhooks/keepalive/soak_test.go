@@ -2,12 +2,14 @@ package keepalive_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks/keepalive"
@@ -30,6 +32,7 @@ import (
 // rfDay 30, 60, ..., 360), each with the one list that must precede it to
 // notice webhooks Jira deleted. That is 26 calls per site.
 func TestSoak(t *testing.T) {
+	t.Parallel()
 	const (
 		nSites     = 10
 		perSite    = 100
@@ -40,7 +43,7 @@ func TestSoak(t *testing.T) {
 	faults := []jiratest.Fault{jiratest.Fault429, jiratest.Fault500, jiratest.FaultDrop}
 	clk := jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	start := clk.Now()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	sim := &rfSimClock{Clock: clk, end: start.Add(days * rfDay), cancel: cancel}
 
@@ -51,9 +54,7 @@ func TestSoak(t *testing.T) {
 	for i := range sites {
 		sites[i] = newRFSite(t, jiratest.WithClock(clk), jiratest.WithSeed(uint64(i+1)))
 		sites[i].srv.SetFaultRate(jiratest.AnyEndpoint, faultRate, faults...)
-		if err := r.AddSite(name(i), sites[i].client(t), rfDeclarations(perSite)...); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.AddSite(name(i), sites[i].client(t), rfDeclarations(perSite)...))
 	}
 
 	// A week of total outage on one site, over its first refresh (due
@@ -91,9 +92,7 @@ func TestSoak(t *testing.T) {
 		}
 	}
 
-	if err := r.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run = %v", err)
-	}
+	require.ErrorIs(t, r.Run(ctx), context.Canceled, "Run")
 
 	// Count what Jira saw.
 	type tally struct{ ok, faulted int }
@@ -153,14 +152,11 @@ func TestSoak(t *testing.T) {
 		outageFaulted, st.Syncs, st.Failures, st.Registered, st.Lost, restored.Sub(outEnd).Round(time.Second), checks)
 
 	for _, g := range gaps {
-		t.Error(g)
+		assert.Fail(t, g)
 	}
-	if expired != 0 {
-		t.Errorf("expired = %d outside the outage, want 0", expired)
-	}
-	if duplicatesLeft != 0 || live != nSites*perSite {
-		t.Errorf("%d live webhooks with %d rfDuplicates, want %d and 0", live, duplicatesLeft, nSites*perSite)
-	}
+	assert.Zero(t, expired, "webhooks expired outside the outage")
+	assert.Equal(t, nSites*perSite, live, "live webhooks")
+	assert.Zero(t, duplicatesLeft, "duplicates left")
 	for i := range sites {
 		reg := 0
 		for _, e := range ev.of(keepalive.Registered, name(i)) {
@@ -170,22 +166,15 @@ func TestSoak(t *testing.T) {
 		if i == outageSite {
 			want = 2 * perSite
 		}
-		if reg != want {
-			t.Errorf("%s: %d webhooks registered over the year, want %d", name(i), reg, want)
-		}
+		assert.Equal(t, want, reg, "%s: webhooks registered over the year", name(i))
 	}
 	// The site that was down: at-risk raised before expiry, all lost, all
 	// back soon after the outage.
-	if len(ev.of(keepalive.AtRisk, name(outageSite))) == 0 {
-		t.Error("no at-risk alert for the site that was down")
+	assert.NotEmpty(t, ev.of(keepalive.AtRisk, name(outageSite)), "at-risk alerts for the site that was down")
+	assert.Len(t, ev.of(keepalive.Lost, name(outageSite)), perSite, "lost events for the site that was down")
+	if assert.False(t, restored.IsZero(), "the site that was down was never whole again") {
+		assert.LessOrEqual(t, restored.Sub(outEnd), 6*time.Hour,
+			"the site that was down was restored after the outage, want within 6 hours (the Refresher retries at least hourly)")
 	}
-	if n := len(ev.of(keepalive.Lost, name(outageSite))); n != perSite {
-		t.Errorf("%d lost rfEvents for the site that was down, want %d", n, perSite)
-	}
-	if restored.IsZero() || restored.Sub(outEnd) > 6*time.Hour {
-		t.Errorf("the site that was down was restored %v after the outage, want within 6 hours (the Refresher retries at least hourly)", restored.Sub(outEnd))
-	}
-	if ratio := float64(answered) / float64(ideal); ratio > 1.2 {
-		t.Errorf("answered calls %d are %.2fx the ideal %d", answered, ratio, ideal)
-	}
+	assert.LessOrEqual(t, float64(answered)/float64(ideal), 1.2, "answered calls %d to the ideal %d", answered, ideal)
 }

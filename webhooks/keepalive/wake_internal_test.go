@@ -6,11 +6,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 // rfParkClock is a clock whose Sleep parks until ctx ends: a Run that
 // misses a wake-up sleeps for ever.
-type rfParkClock struct{ rfClock }
+type rfParkClock struct{ *jiratest.Clock }
 
 func (c *rfParkClock) Sleep(ctx context.Context, d time.Duration) error {
 	<-ctx.Done()
@@ -21,28 +25,24 @@ func (c *rfParkClock) Sleep(ctx context.Context, d time.Duration) error {
 // still wakes it. Without the wake installed in the same critical section
 // as the due check, one of a few hundred tries loses the site.
 func TestAddSiteRacingRunsSleepIsNotLost(t *testing.T) {
+	t.Parallel()
 	for i := range 3000 {
-		c := &rfParkClock{rfClock: *newRFClock()}
-		f := newRFJira(&c.rfClock)
+		c := &rfParkClock{Clock: newRFClock()}
+		f := newRFJira(c.Clock)
 		r := &Refresher{Clock: c, Logger: rfQuiet}
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(t.Context())
 		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); r.Run(ctx) }()
+		wg.Go(func() { r.Run(ctx) })
 		for range i % 7 { // vary the interleaving
 			runtime.Gosched()
 		}
-		if err := r.AddSite("s", f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, r.AddSite("s", f))
 		deadline := time.Now().Add(time.Second)
 		for f.count("list") == 0 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Microsecond)
 		}
 		cancel()
 		wg.Wait()
-		if f.count("list") == 0 {
-			t.Fatalf("iteration %d: the site added as Run went to sleep was not synced", i)
-		}
+		require.NotZero(t, f.count("list"), "iteration %d: the site added as Run went to sleep was not synced", i)
 	}
 }

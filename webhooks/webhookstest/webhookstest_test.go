@@ -1,17 +1,19 @@
 package webhookstest_test
 
 import (
-	"errors"
 	"net/http"
-	"regexp"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/webhooks"
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
 )
 
 func TestSignersMatchVerifiers(t *testing.T) {
+	t.Parallel()
 	secret := []byte("s3cret")
 	lookup := func(key string) ([]byte, error) {
 		if key == "client-1" {
@@ -35,56 +37,60 @@ func TestSignersMatchVerifiers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			body := webhookstest.Payload("issue_updated")
 			r := webhookstest.NewRequest("/app/hooks?site=1", body, tc.s)
-			if err := tc.v.Verify(r, body); !errors.Is(err, tc.err) {
-				t.Errorf("Verify = %v, want %v", err, tc.err)
-			}
-			if r.Header.Get("X-Atlassian-Webhook-Identifier") == "" || r.Method != http.MethodPost {
-				t.Errorf("not a delivery: %s %v", r.Method, r.Header)
-			}
+			assertVerify(t, tc.err, tc.v.Verify(r, body), "Verify")
+			assert.NotEmpty(t, r.Header.Get("X-Atlassian-Webhook-Identifier"), "not a delivery: no identifier in %v", r.Header)
+			assert.Equal(t, http.MethodPost, r.Method, "not a delivery")
 			cr, err := webhookstest.NewClientRequest("https://app.example.com/app/hooks?site=1", body, tc.s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tc.v.Verify(cr, body); !errors.Is(err, tc.err) {
-				t.Errorf("client request: Verify = %v, want %v", err, tc.err)
-			}
+			require.NoError(t, err)
+			assertVerify(t, tc.err, tc.v.Verify(cr, body), "client request: Verify")
 		})
 	}
 }
 
-func TestPayloadsParse(t *testing.T) {
-	names := webhookstest.Payloads()
-	if len(names) < 20 {
-		t.Fatalf("only %d payloads", len(names))
+// assertVerify checks that a verifier's err is want (errors.Is), or nil
+// when want is nil.
+func assertVerify(t *testing.T, want, err error, msg string) {
+	t.Helper()
+	if want == nil {
+		assert.NoError(t, err, msg)
+		return
 	}
+	assert.ErrorIs(t, err, want, msg)
+}
+
+func TestPayloadsParse(t *testing.T) {
+	t.Parallel()
+	names := webhookstest.Payloads()
+	require.GreaterOrEqual(t, len(names), 20, "too few payloads")
 	for _, name := range names {
 		e, err := webhooks.ParseEvent(webhookstest.Payload(name))
-		if err != nil || e.Name == "" || e.Timestamp.IsZero() {
-			t.Errorf("%s: %v %+v", name, err, e)
+		if assert.NoError(t, err, name) {
+			assert.NotEmpty(t, e.Name, "%s: %+v", name, e)
+			assert.False(t, e.Timestamp.IsZero(), "%s: no timestamp: %+v", name, e)
 		}
 	}
 	b := webhookstest.Payload("issue_updated")
 	b[0] = 'x'
-	if webhookstest.Payload("issue_updated")[0] != '{' {
-		t.Error("Payload returns shared memory")
-	}
+	assert.Equal(t, byte('{'), webhookstest.Payload("issue_updated")[0], "Payload returns shared memory")
 }
 
 func TestSignerErrors(t *testing.T) {
-	r, _ := http.NewRequest(http.MethodPost, "http://x/", nil)
+	t.Parallel()
+	r, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://x/", nil)
+	require.NoError(t, err)
 	for _, s := range []webhookstest.Signer{webhookstest.Hub{}, webhookstest.OAuth{}, webhookstest.Connect{ClientKey: "k"}} {
-		if err := s.Sign(r, nil); err == nil {
-			t.Errorf("%T signed with an empty secret", s)
-		}
+		assert.Error(t, s.Sign(r, nil), "%T signed with an empty secret", s)
 	}
 }
 
 func TestNewDeliveryIDIsAUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	t.Parallel()
+	const v4 = `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`
 	a, b := webhookstest.NewDeliveryID(), webhookstest.NewDeliveryID()
-	if !re.MatchString(a) || !re.MatchString(b) || a == b {
-		t.Fatalf("NewDeliveryID gave %q and %q, want two different v4 UUIDs", a, b)
-	}
+	assert.Regexp(t, v4, a)
+	assert.Regexp(t, v4, b)
+	assert.NotEqual(t, a, b, "NewDeliveryID gave the same ID twice")
 }
