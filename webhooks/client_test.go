@@ -78,36 +78,6 @@ func ctReply(w http.ResponseWriter, status int, body string) {
 	io.WriteString(w, body)
 }
 
-// ctSleeper records the waits asked for, without waiting.
-type ctSleeper struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *ctSleeper) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *ctSleeper) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.waits)
-}
-
-// sleepFunc is a Clock that reads the real time and waits with the function.
-type sleepFunc func(ctx context.Context, d time.Duration) error
-
-func (f sleepFunc) Now() time.Time                                   { return time.Now() }
-func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }
-
-// withSleep replaces the retry wait, for tests, through WithClock.
-func withSleep(sleep func(ctx context.Context, d time.Duration) error) ClientOption {
-	return WithClock(sleepFunc(sleep))
-}
-
 func ctClient(t *testing.T, base string, opts ...ClientOption) *Client {
 	t.Helper()
 	c, err := NewClient(base, opts...)
@@ -573,12 +543,12 @@ func TestClientRetryAfter(t *testing.T) {
 				}
 				ctReply(w, 200, ctSeedListResponse)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 			page, err := c.List(nil).Next(t.Context())
 			require.NoError(t, err, "List")
 			require.Len(t, page, 3, "List")
-			assert.Equal(t, []time.Duration{time.Second}, s.got(), "waits")
+			assert.Equal(t, []time.Duration{time.Second}, s.Waits(), "waits")
 			assert.Len(t, j.requests(), 2, "requests")
 		})
 	}
@@ -603,15 +573,15 @@ func TestClientRetriesIdempotentCalls(t *testing.T) {
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				ctReply(w, 429, `{"errorMessages":["Rate limit exceeded"]}`)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep), WithBackoff(100*time.Millisecond, time.Second))
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s), WithBackoff(100*time.Millisecond, time.Second))
 			err := call(t.Context(), c)
 			var e *APIError
 			require.ErrorAs(t, err, &e, "want the 429 APIError")
 			require.Equal(t, 429, e.StatusCode, "want the 429 APIError")
 			require.ErrorIs(t, err, ErrRateLimited)
 			assert.Len(t, j.requests(), 5, "requests, want 1 + 4 retries")
-			waits := s.got()
+			waits := s.Waits()
 			bounds := []time.Duration{100, 200, 400, 800}
 			require.Len(t, waits, len(bounds), "waits")
 			for i, d := range waits {
@@ -648,8 +618,8 @@ func TestClientRetryLimitsAndStatuses(t *testing.T) {
 				}
 				ctReply(w, tc.status, `{}`)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), withSleep(s.sleep)}, tc.opts...)...)
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), WithClock(s)}, tc.opts...)...)
 			_, err := c.Refresh(t.Context(), 1)
 			var e *APIError
 			require.ErrorAs(t, err, &e)
@@ -671,8 +641,8 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 				w.Header().Set("Retry-After", "1")
 				ctReply(w, status, `{}`)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 			regs, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
 			var e *APIError
 			if assert.ErrorAs(t, err, &e, "Register") {
@@ -680,7 +650,7 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 			}
 			assert.Nil(t, regs, "Register")
 			assert.Len(t, j.requests(), 1, "requests")
-			assert.Empty(t, s.got(), "waits")
+			assert.Empty(t, s.Waits(), "waits")
 		})
 	}
 	t.Run("dead connection", func(t *testing.T) {
@@ -693,12 +663,12 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 				conn.Close()
 			}
 		})
-		s := &ctSleeper{}
-		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
+		s := NewRecordingClock(testEpoch)
+		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 		_, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
 		assert.Error(t, err, "Register over a dead connection")
 		assert.Len(t, j.requests(), 1, "requests")
-		assert.Empty(t, s.got(), "waits")
+		assert.Empty(t, s.Waits(), "waits")
 		// The same failure is retried for an idempotent call.
 		j2 := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			if n == 1 {
@@ -708,7 +678,7 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 			}
 			w.WriteHeader(202)
 		})
-		c = ctClient(t, j2.URL, WithHTTPClient(j2.Client()), withSleep(s.sleep))
+		c = ctClient(t, j2.URL, WithHTTPClient(j2.Client()), WithClock(s))
 		assert.NoError(t, c.Delete(t.Context(), 1), "Delete over a dead connection")
 		assert.Len(t, j2.requests(), 2, "Delete over a dead connection: want a retry")
 	})
