@@ -3,13 +3,16 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type fuzzTransport struct {
@@ -50,27 +53,25 @@ func FuzzClientAnswers(f *testing.F) {
 		c, err := NewClient("https://x.atlassian.net",
 			WithHTTPClient(&http.Client{Transport: fuzzTransport{status, header, body}}),
 			WithRetry(1), withSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
+		require.NoError(t, err)
+		ctx := t.Context()
 		checkErr := func(what string, err error) {
 			var e *APIError
-			if (status < 200 || status > 299) && !errors.As(err, &e) {
-				t.Fatalf("%s: status %d gave %v, not an *APIError", what, status, err)
+			if status < 200 || status > 299 {
+				require.ErrorAs(t, err, &e, "%s: status %d, not an *APIError", what, status)
 			}
 			if e != nil {
-				_ = e.Error()
+				_ = e.Error() // must not panic
 			}
 		}
 		regs, err := c.Register(ctx, "https://app.example/h", Details{}, Details{})
-		if err == nil && len(regs) != 2 {
-			t.Fatalf("Register: %d results with a nil error", len(regs))
+		if err == nil {
+			require.Len(t, regs, 2, "Register: results with a nil error")
 		}
 		checkErr("Register", err)
 		exp, err := c.Refresh(ctx, 1)
-		if err == nil && exp.IsZero() {
-			t.Fatal("Refresh: zero time with a nil error")
+		if err == nil {
+			require.False(t, exp.IsZero(), "Refresh: zero time with a nil error")
 		}
 		checkErr("Refresh", err)
 		checkErr("Delete", c.Delete(ctx, 1))
@@ -83,14 +84,11 @@ func FuzzClientAnswers(f *testing.F) {
 					}
 					return
 				}
-				if n < 0 {
-					t.Fatal("nil page with a nil error")
-				}
+				require.GreaterOrEqual(t, n, 0, "nil page with a nil error")
 			}
 			if cur := cursor(); cur != "" && strings.Contains(cur, "://") && !strings.HasPrefix(cur, "https://x.atlassian.net/") {
-				if _, err := c.resolveFailedCursor(cur); err == nil {
-					t.Fatalf("cursor %q leads off the site", cur)
-				}
+				_, err := c.resolveFailedCursor(cur)
+				require.Error(t, err, "cursor %q leads off the site", cur)
 			}
 		}
 		lp := c.List(&ListOptions{MaxResults: 2})
@@ -117,8 +115,10 @@ func FuzzResolveFailedCursor(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	site, _ := NewClient("https://x.atlassian.net")
-	gw, _ := NewClient("https://api.atlassian.com/ex/jira/abc")
+	site, err := NewClient("https://x.atlassian.net")
+	require.NoError(f, err)
+	gw, err := NewClient("https://api.atlassian.com/ex/jira/abc")
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, cursor string) {
 		for _, c := range []*Client{site, gw} {
 			got, err := c.resolveFailedCursor(cursor)
@@ -126,12 +126,11 @@ func FuzzResolveFailedCursor(f *testing.F) {
 				continue
 			}
 			u, err := url.Parse(got)
-			if err != nil {
-				t.Fatalf("%q resolved to %q, not a URL: %v", cursor, got, err)
-			}
-			if clientOrigin(u) != c.doer.origin || u.User != nil || strings.TrimSuffix(u.EscapedPath(), "/") != c.basePath+c.failedPath {
-				t.Fatalf("%q resolved to %q, off %s", cursor, got, c.failedEndpoint)
-			}
+			require.NoError(t, err, "%q resolved to %q, not a URL", cursor, got)
+			off := fmt.Sprintf("%q resolved to %q, off %s", cursor, got, c.failedEndpoint)
+			assert.Equal(t, c.doer.origin, clientOrigin(u), off)
+			assert.Nil(t, u.User, off)
+			assert.Equal(t, c.basePath+c.failedPath, strings.TrimSuffix(u.EscapedPath(), "/"), off)
 		}
 	})
 }

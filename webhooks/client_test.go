@@ -3,18 +3,19 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/internal/retry"
 	"github.com/jirahooks/jirahooks/pagination"
@@ -77,81 +78,39 @@ func ctReply(w http.ResponseWriter, status int, body string) {
 	io.WriteString(w, body)
 }
 
-// ctSleeper records the waits asked for, without waiting.
-type ctSleeper struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *ctSleeper) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *ctSleeper) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.waits)
-}
-
-// sleepFunc is a Clock that reads the real time and waits with the function.
-type sleepFunc func(ctx context.Context, d time.Duration) error
-
-func (f sleepFunc) Now() time.Time                                   { return time.Now() }
-func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }
-
-// withSleep replaces the retry wait, for tests, through WithClock.
-func withSleep(sleep func(ctx context.Context, d time.Duration) error) ClientOption {
-	return WithClock(sleepFunc(sleep))
-}
-
 func ctClient(t *testing.T, base string, opts ...ClientOption) *Client {
 	t.Helper()
 	c, err := NewClient(base, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
 func ctSameJSON(t *testing.T, what, got, want string) {
 	t.Helper()
 	var g, w any
-	if err := json.Unmarshal([]byte(got), &g); err != nil {
-		t.Fatalf("%s: sent body is not JSON: %v: %s", what, err, got)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s: sent body\n%s\nwant\n%s", what, got, want)
-	}
+	require.NoError(t, json.Unmarshal([]byte(got), &g), "%s: sent body is not JSON: %s", what, got)
+	require.NoError(t, json.Unmarshal([]byte(want), &w))
+	assert.Equal(t, w, g, "%s: sent body\n%s\nwant\n%s", what, got, want)
 }
 
 func ctCheckRequest(t *testing.T, got ctRequest, method, path, query string) {
 	t.Helper()
-	if got.Method != method || got.Path != path || got.Query != query {
-		t.Errorf("request = %s %s?%s, want %s %s?%s", got.Method, got.Path, got.Query, method, path, query)
+	assert.Equal(t, [3]string{method, path, query}, [3]string{got.Method, got.Path, got.Query}, "request method, path, query")
+	assert.Equal(t, "application/json", got.Header.Get("Accept"), "Accept")
+	if got.Body != "" {
+		assert.Equal(t, "application/json", got.Header.Get("Content-Type"), "Content-Type")
 	}
-	if a := got.Header.Get("Accept"); a != "application/json" {
-		t.Errorf("Accept = %q", a)
-	}
-	if got.Body != "" && got.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("Content-Type = %q", got.Header.Get("Content-Type"))
-	}
-	if got.Header.Get("User-Agent") != DefaultUserAgent {
-		t.Errorf("User-Agent = %q", got.Header.Get("User-Agent"))
-	}
+	assert.Equal(t, DefaultUserAgent, got.Header.Get("User-Agent"), "User-Agent")
 }
 
 // TestClientOperations runs every operation on both API versions, with and
 // without a path in the base URL, against the documentation's examples.
 func TestClientOperations(t *testing.T) {
+	t.Parallel()
 	for _, version := range []int{2, 3} {
 		for _, prefix := range []string{"", "/ex/jira/1324a887-45db-1bf4-1e99-ef0ff456d421"} {
 			t.Run(fmt.Sprintf("v%d%s", version, prefix), func(t *testing.T) {
+				t.Parallel()
 				api := prefix + "/rest/api/" + strconv.Itoa(version) + "/webhook"
 				j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 					switch r.Method + " " + strings.TrimPrefix(r.URL.Path, api) {
@@ -174,7 +133,7 @@ func TestClientOperations(t *testing.T) {
 					opts = append(opts, WithAPIVersion(2))
 				}
 				c := ctClient(t, j.URL+prefix+"/", opts...)
-				ctx := context.Background()
+				ctx := t.Context()
 
 				// Register
 				regs, err := c.Register(ctx, "https://your-app.example.com/webhook-received",
@@ -182,77 +141,53 @@ func TestClientOperations(t *testing.T) {
 					Details{Events: []EventName{IssueDeleted}, JQLFilter: "project IN (PROJ, EXP) AND status = done"},
 					Details{Events: []EventName{IssuePropertySet}, IssuePropertyKeysFilter: []string{"my-issue-property-key"}, JQLFilter: "project = PROJ"},
 				)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				wantRegs := []Registration{{ID: 1000}, {Errors: []string{"The clause watchCount is unsupported"}}, {ID: 1001}}
-				if !reflect.DeepEqual(regs, wantRegs) {
-					t.Errorf("Register = %+v, want %+v", regs, wantRegs)
-				}
-				if !regs[0].OK() || regs[1].OK() || !regs[2].OK() {
-					t.Error("Registration.OK is wrong")
-				}
+				assert.Equal(t, wantRegs, regs, "Register")
+				require.Len(t, regs, 3)
+				assert.Equal(t, []bool{true, false, true}, []bool{regs[0].OK(), regs[1].OK(), regs[2].OK()}, "Registration.OK")
 
 				// List
 				p := c.List(&ListOptions{MaxResults: 3})
 				page, err := p.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				wantHooks := []Webhook{
 					{ID: 10000, Events: []EventName{IssueUpdated, IssueCreated}, JQLFilter: "project = PRJ", FieldIDsFilter: []string{"summary", "customfield_10029"}, ExpirationDate: ctSeedExpiry},
 					{ID: 10001, Events: []EventName{IssueCreated}, JQLFilter: "issuetype = Bug", ExpirationDate: ctSeedExpiry},
 					{ID: 10002, Events: []EventName{IssuePropertySet}, JQLFilter: "project = PRJ", IssuePropertyKeysFilter: []string{"my-issue-property-key"}, ExpirationDate: ctSeedExpiry},
 				}
-				if !reflect.DeepEqual(page, wantHooks) {
-					t.Errorf("List = %+v\nwant %+v", page, wantHooks)
-				}
-				if p.More() {
-					t.Error("List: More after isLast")
-				}
+				assert.Equal(t, wantHooks, page, "List")
+				assert.False(t, p.More(), "List: More after isLast")
 
 				// ListFailed
 				after := time.UnixMilli(1573000000000)
 				fp := c.ListFailed(&FailedOptions{After: after, MaxResults: 100})
 				failed, err := fp.Next(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				wantFailed := []FailedWebhook{
 					{ID: "1", URL: "https://example.com", Body: `{"data":"webhook data"}`, FailureTime: time.UnixMilli(1573118132000).UTC()},
 					{ID: "2", URL: "https://example.com", FailureTime: time.UnixMilli(1573540473480).UTC()},
 				}
-				if !reflect.DeepEqual(failed, wantFailed) {
-					t.Errorf("ListFailed = %+v\nwant %+v", failed, wantFailed)
-				}
+				assert.Equal(t, wantFailed, failed, "ListFailed")
 				// The documented answer is short but has a next link,
 				// which is followed; this one names Atlassian's example
 				// site, not this server, so it is refused unsent.
-				if !fp.More() {
-					t.Error("ListFailed: the next link is not followed")
-				}
-				if rest, err := fp.Next(ctx); !errors.Is(err, ErrForeignURL) || len(rest) != 0 || fp.More() {
-					t.Errorf("ListFailed after the next link: %v, %v, More %t; want ErrForeignURL", rest, err, fp.More())
-				}
+				assert.True(t, fp.More(), "ListFailed: the next link is not followed")
+				rest, err := fp.Next(ctx)
+				assert.ErrorIs(t, err, ErrForeignURL, "ListFailed after the next link")
+				assert.Empty(t, rest, "ListFailed after the next link")
+				assert.False(t, fp.More(), "ListFailed: More after the refused next link")
 
 				// Refresh
 				exp, err := c.Refresh(ctx, 10000, 10001, 10042)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !exp.Equal(ctSeedExpiry) {
-					t.Errorf("Refresh = %v, want %v", exp, ctSeedExpiry)
-				}
+				require.NoError(t, err)
+				assert.True(t, exp.Equal(ctSeedExpiry), "Refresh = %v, want %v", exp, ctSeedExpiry)
 
 				// Delete
-				if err := c.Delete(ctx, 10000, 10001, 10042); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, c.Delete(ctx, 10000, 10001, 10042))
 
 				reqs := j.requests()
-				if len(reqs) != 5 {
-					t.Fatalf("%d requests, want 5", len(reqs))
-				}
+				require.Len(t, reqs, 5)
 				ctCheckRequest(t, reqs[0], "POST", api, "")
 				ctSameJSON(t, "Register", reqs[0].Body, ctSeedRegisterRequest)
 				ctCheckRequest(t, reqs[1], "GET", api, "startAt=0&maxResults=3")
@@ -262,9 +197,7 @@ func TestClientOperations(t *testing.T) {
 				ctCheckRequest(t, reqs[4], "DELETE", api, "")
 				ctSameJSON(t, "Delete", reqs[4].Body, `{"webhookIds":[10000,10001,10042]}`)
 				for _, r := range reqs[1:3] {
-					if r.Body != "" {
-						t.Errorf("%s sent a body: %q", r.Method, r.Body)
-					}
+					assert.Empty(t, r.Body, "%s sent a body", r.Method)
 				}
 			})
 		}
@@ -272,6 +205,7 @@ func TestClientOperations(t *testing.T) {
 }
 
 func TestClientDefaultQueries(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if strings.HasSuffix(r.URL.Path, "/failed") {
 			ctReply(w, 200, `{"values":[],"maxResults":100}`)
@@ -280,74 +214,80 @@ func TestClientDefaultQueries(t *testing.T) {
 		ctReply(w, 200, `{"isLast":true,"values":[]}`)
 	})
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
-	if page, err := c.List(nil).Next(context.Background()); err != nil || page == nil || len(page) != 0 {
-		t.Errorf("List(nil) = %v, %v; want an empty page", page, err)
+	page, err := c.List(nil).Next(t.Context())
+	if assert.NoError(t, err, "List(nil)") {
+		assert.NotNil(t, page, "List(nil): want an empty page, not nil")
+		assert.Empty(t, page, "List(nil)")
 	}
-	if page, err := c.ListFailed(nil).Next(context.Background()); err != nil || page == nil || len(page) != 0 {
-		t.Errorf("ListFailed(nil) = %v, %v; want an empty page", page, err)
+	failed, err := c.ListFailed(nil).Next(t.Context())
+	if assert.NoError(t, err, "ListFailed(nil)") {
+		assert.NotNil(t, failed, "ListFailed(nil): want an empty page, not nil")
+		assert.Empty(t, failed, "ListFailed(nil)")
 	}
 	reqs := j.requests()
+	require.Len(t, reqs, 2)
 	ctCheckRequest(t, reqs[0], "GET", "/rest/api/3/webhook", "startAt=0")
 	ctCheckRequest(t, reqs[1], "GET", "/rest/api/3/webhook/failed", "")
 }
 
 func TestClientExpirationDateForms(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"expirationDate":"2019-06-01T12:42:30.000+0000"}`,
 		`{"expirationDate":1559392950000}`,
 		`{"expirationDate":"2019-06-01T14:42:30.000+0200"}`,
 	} {
 		j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { ctReply(w, 200, body) })
-		exp, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).Refresh(context.Background(), 1)
-		if err != nil || !exp.Equal(ctSeedExpiry) {
-			t.Errorf("%s: Refresh = %v, %v; want %v", body, exp, err, ctSeedExpiry)
+		exp, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).Refresh(t.Context(), 1)
+		if assert.NoError(t, err, body) {
+			assert.True(t, exp.Equal(ctSeedExpiry), "%s: Refresh = %v; want %v", body, exp, ctSeedExpiry)
 		}
 	}
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		ctReply(w, 200, `{"isLast":true,"values":[{"id":1,"events":["jira:issue_created"],"jqlFilter":"x","expirationDate":1559392950000}]}`)
 	})
-	page, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).List(nil).Next(context.Background())
-	if err != nil || len(page) != 1 || !page[0].ExpirationDate.Equal(ctSeedExpiry) {
-		t.Errorf("List with an epoch-ms expirationDate = %+v, %v", page, err)
-	}
+	page, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).List(nil).Next(t.Context())
+	require.NoError(t, err, "List with an epoch-ms expirationDate")
+	require.Len(t, page, 1, "List with an epoch-ms expirationDate")
+	assert.True(t, page[0].ExpirationDate.Equal(ctSeedExpiry), "List with an epoch-ms expirationDate = %+v", page)
 }
 
 func TestClientRefreshWithoutExpirationDate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		status int
 		body   string
 	}{{200, `{}`}, {200, `{"expirationDate":null}`}, {204, ``}, {200, `<html>login</html>`}} {
 		j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { ctReply(w, tc.status, tc.body) })
-		exp, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).Refresh(context.Background(), 1)
-		if !errors.Is(err, ErrUnexpectedResponse) || !exp.IsZero() {
-			t.Errorf("%d %q: Refresh = %v, %v; want zero time and ErrUnexpectedResponse", tc.status, tc.body, exp, err)
-		}
+		exp, err := ctClient(t, j.URL, WithHTTPClient(j.Client())).Refresh(t.Context(), 1)
+		assert.ErrorIs(t, err, ErrUnexpectedResponse, "%d %q", tc.status, tc.body)
+		assert.True(t, exp.IsZero(), "%d %q: Refresh = %v; want zero time", tc.status, tc.body, exp)
 	}
 }
 
 func TestClientRegisterPartial(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		ctReply(w, 200, `{"webhookRegistrationResult":[{"createdWebhookId":42},{"errors":["The clause watchCount is unsupported","Invalid JQL"]}]}`)
 	})
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
-	regs, err := c.Register(context.Background(), "https://app.example.com/hook",
+	regs, err := c.Register(t.Context(), "https://app.example.com/hook",
 		Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"},
 		Details{Events: []EventName{"sprint_started"}, JQLFilter: "watchCount > 1"},
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []Registration{{ID: 42}, {Errors: []string{"The clause watchCount is unsupported", "Invalid JQL"}}}
-	if !reflect.DeepEqual(regs, want) {
-		t.Errorf("Register = %+v, want %+v", regs, want)
-	}
+	assert.Equal(t, want, regs, "Register")
 	// Unknown and new event names are sent as given.
-	ctSameJSON(t, "Register", j.requests()[0].Body, `{"url":"https://app.example.com/hook","webhooks":[
+	reqs := j.requests()
+	require.Len(t, reqs, 1)
+	ctSameJSON(t, "Register", reqs[0].Body, `{"url":"https://app.example.com/hook","webhooks":[
 		{"events":["jira:issue_created"],"jqlFilter":"project = A"},
 		{"events":["sprint_started"],"jqlFilter":"watchCount > 1"}]}`)
 }
 
 func TestClientRegisterOddAnswers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, body string
 		hooks      int
@@ -361,88 +301,101 @@ func TestClientRegisterOddAnswers(t *testing.T) {
 		{"neither ID nor errors", `{"webhookRegistrationResult":[{}]}`, 1, []Registration{{Errors: []string{"Jira returned neither a webhook ID nor errors"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { ctReply(w, 200, tc.body) })
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 			hooks := make([]Details, tc.hooks)
 			for i := range hooks {
 				hooks[i] = Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"}
 			}
-			regs, err := c.Register(context.Background(), "https://app.example.com/hook", hooks...)
-			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
-				t.Errorf("err = %v, want %v", err, tc.wantErr)
+			regs, err := c.Register(t.Context(), "https://app.example.com/hook", hooks...)
+			if tc.wantErr == nil {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, tc.wantErr)
 			}
-			if !reflect.DeepEqual(regs, tc.want) {
-				t.Errorf("regs = %#v, want %#v", regs, tc.want)
-			}
-			if err == nil && regs == nil {
-				t.Error("nil result with nil error")
+			assert.Equal(t, tc.want, regs)
+			if err == nil {
+				assert.NotNil(t, regs, "nil result with nil error")
 			}
 		})
 	}
 }
 
 func TestClientRefusesBadCallsWithoutRequest(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { ctReply(w, 500, `{}`) })
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
-	ctx := context.Background()
-	if regs, err := c.Register(ctx, "https://app.example.com/hook"); !errors.Is(err, ErrNoWebhooks) || regs != nil {
-		t.Errorf("Register() = %v, %v", regs, err)
-	}
-	if _, err := c.Register(ctx, " ", Details{Events: []EventName{IssueCreated}}); err == nil {
-		t.Error("Register with an empty URL: no error")
-	}
-	if exp, err := c.Refresh(ctx); !errors.Is(err, ErrNoIDs) || !exp.IsZero() {
-		t.Errorf("Refresh() = %v, %v", exp, err)
-	}
-	if err := c.Delete(ctx); !errors.Is(err, ErrNoIDs) {
-		t.Errorf("Delete() = %v", err)
-	}
-	if _, err := c.Refresh(ctx, 5, 0); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("Refresh(5, 0) = %v", err)
-	}
-	if err := c.Delete(ctx, -1); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("Delete(-1) = %v", err)
-	}
-	for _, p := range []*pagination.Pager[Webhook]{c.List(&ListOptions{MaxResults: -1}), c.List(&ListOptions{StartAt: -1})} {
-		if _, err := p.Next(ctx); err == nil {
-			t.Error("List with a negative option: no error")
-		}
-	}
-	if _, err := c.ListFailed(&FailedOptions{MaxResults: -1}).Next(ctx); err == nil {
-		t.Error("ListFailed with a negative MaxResults: no error")
-	}
-	if n := len(j.requests()); n != 0 {
-		t.Errorf("%d requests sent", n)
-	}
-
 	var nc *Client
-	if _, err := nc.Register(ctx, "u", Details{}); err == nil {
-		t.Error("nil Client Register: no error")
+	for _, tc := range []struct {
+		name string
+		call func(t *testing.T, ctx context.Context) error
+		want error // nil: any error
+	}{
+		{"Register()", func(t *testing.T, ctx context.Context) error {
+			regs, err := c.Register(ctx, "https://app.example.com/hook")
+			assert.Nil(t, regs)
+			return err
+		}, ErrNoWebhooks},
+		{"Register with an empty URL", func(t *testing.T, ctx context.Context) error {
+			_, err := c.Register(ctx, " ", Details{Events: []EventName{IssueCreated}})
+			return err
+		}, nil},
+		{"Refresh()", func(t *testing.T, ctx context.Context) error {
+			exp, err := c.Refresh(ctx)
+			assert.True(t, exp.IsZero(), "Refresh() = %v, want the zero time", exp)
+			return err
+		}, ErrNoIDs},
+		{"Delete()", func(t *testing.T, ctx context.Context) error { return c.Delete(ctx) }, ErrNoIDs},
+		{"Refresh(5, 0)", func(t *testing.T, ctx context.Context) error { _, err := c.Refresh(ctx, 5, 0); return err }, ErrInvalidID},
+		{"Delete(-1)", func(t *testing.T, ctx context.Context) error { return c.Delete(ctx, -1) }, ErrInvalidID},
+		{"List with a negative MaxResults", func(t *testing.T, ctx context.Context) error {
+			_, err := c.List(&ListOptions{MaxResults: -1}).Next(ctx)
+			return err
+		}, nil},
+		{"List with a negative StartAt", func(t *testing.T, ctx context.Context) error {
+			_, err := c.List(&ListOptions{StartAt: -1}).Next(ctx)
+			return err
+		}, nil},
+		{"ListFailed with a negative MaxResults", func(t *testing.T, ctx context.Context) error {
+			_, err := c.ListFailed(&FailedOptions{MaxResults: -1}).Next(ctx)
+			return err
+		}, nil},
+		{"nil Client Register", func(t *testing.T, ctx context.Context) error {
+			_, err := nc.Register(ctx, "u", Details{})
+			return err
+		}, nil},
+		{"nil Client Refresh", func(t *testing.T, ctx context.Context) error { _, err := nc.Refresh(ctx, 1); return err }, nil},
+		{"nil Client Delete", func(t *testing.T, ctx context.Context) error { return nc.Delete(ctx, 1) }, nil},
+		{"nil Client List", func(t *testing.T, ctx context.Context) error { _, err := nc.List(nil).Next(ctx); return err }, nil},
+		{"nil Client ListFailed", func(t *testing.T, ctx context.Context) error {
+			_, err := nc.ListFailed(nil).Next(ctx)
+			return err
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call(t, t.Context())
+			if tc.want == nil {
+				assert.Error(t, err)
+			} else {
+				assert.ErrorIs(t, err, tc.want)
+			}
+		})
 	}
-	if _, err := nc.Refresh(ctx, 1); err == nil {
-		t.Error("nil Client Refresh: no error")
-	}
-	if err := nc.Delete(ctx, 1); err == nil {
-		t.Error("nil Client Delete: no error")
-	}
-	if _, err := nc.List(nil).Next(ctx); err == nil {
-		t.Error("nil Client List: no error")
-	}
-	if _, err := nc.ListFailed(nil).Next(ctx); err == nil {
-		t.Error("nil Client ListFailed: no error")
-	}
+	assert.Empty(t, j.requests(), "requests sent")
 }
 
 func TestClientNilContext(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { ctReply(w, 200, ctSeedRefreshResponse) })
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 	var ctx context.Context
-	if _, err := c.Refresh(ctx, 1); err != nil {
-		t.Errorf("Refresh(nil ctx) = %v", err)
-	}
+	_, err := c.Refresh(ctx, 1)
+	assert.NoError(t, err, "Refresh(nil ctx)")
 }
 
 func TestNewClient(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		base     string
 		opts     []ClientOption
@@ -477,37 +430,30 @@ func TestNewClient(t *testing.T) {
 	} {
 		c, err := NewClient(tc.base, tc.opts...)
 		if tc.endpoint == "" {
-			if err == nil || c != nil {
-				t.Errorf("NewClient(%q) = %v, %v; want an error", tc.base, c, err)
-			}
+			assert.Error(t, err, "NewClient(%q): want an error", tc.base)
+			assert.Nil(t, c, "NewClient(%q): want no Client with the error", tc.base)
 			continue
 		}
-		if err != nil {
-			t.Errorf("NewClient(%q): %v", tc.base, err)
-			continue
-		}
-		if got := c.api.Server + "webhook"; got != tc.endpoint {
-			t.Errorf("NewClient(%q) endpoint %q, want %q", tc.base, got, tc.endpoint)
+		if assert.NoError(t, err, "NewClient(%q)", tc.base) {
+			assert.Equal(t, tc.endpoint, c.api.Server+"webhook", "NewClient(%q) endpoint", tc.base)
 		}
 	}
 }
 
 func TestClientUserAgentAndHTTPClientCopy(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) { w.WriteHeader(202) })
 	hc := j.Client()
 	c := ctClient(t, j.URL, WithHTTPClient(hc), WithUserAgent("my-app/1.2"))
-	if err := c.Delete(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	if ua := j.requests()[0].Header.Get("User-Agent"); ua != "my-app/1.2" {
-		t.Errorf("User-Agent = %q", ua)
-	}
-	if hc.CheckRedirect != nil {
-		t.Error("NewClient changed the caller's http.Client")
-	}
+	require.NoError(t, c.Delete(t.Context(), 1))
+	reqs := j.requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "my-app/1.2", reqs[0].Header.Get("User-Agent"), "User-Agent")
+	assert.Nil(t, hc.CheckRedirect, "NewClient changed the caller's http.Client")
 }
 
 func TestClientAPIErrors(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 10000)
 	for _, tc := range []struct {
 		name     string
@@ -520,44 +466,40 @@ func TestClientAPIErrors(t *testing.T) {
 		{"400 with field errors", 400, nil,
 			`{"errorMessages":["Invalid request"],"errors":{"url":"The URL must start with https","webhooks":"At least one webhook is required"}}`,
 			func(t *testing.T, e *APIError) {
-				if !slices.Equal(e.ErrorMessages, []string{"Invalid request"}) || e.Errors["url"] != "The URL must start with https" || len(e.Errors) != 2 {
-					t.Errorf("decoded %+v", e)
-				}
+				assert.Equal(t, []string{"Invalid request"}, e.ErrorMessages)
+				assert.Equal(t, "The URL must start with https", e.Errors["url"])
+				assert.Len(t, e.Errors, 2)
 			},
 			[]string{"400 Bad Request", "Invalid request; url: The URL must start with https; webhooks: At least one webhook is required"}},
 		{"403 not an app", 403, http.Header{"X-Arequestid": {"a1b2c3"}}, ctNotAnApp,
 			func(t *testing.T, e *APIError) {
-				if e.RequestID != "a1b2c3" || !errors.Is(e, ErrNotAnApp) || errors.Is(e, ErrRateLimited) {
-					t.Errorf("decoded %+v", e)
-				}
+				assert.Equal(t, "a1b2c3", e.RequestID)
+				assert.ErrorIs(t, e, ErrNotAnApp)
+				assert.NotErrorIs(t, e, ErrRateLimited)
 			},
 			[]string{"403 Forbidden", "Only Connect and OAuth 2.0 apps can use this operation.", "OAuth 2.0 (3LO) or Connect app", "[request id a1b2c3]"}},
 		{"403 for another reason", 403, http.Header{"Atl-Traceid": {"t-9"}}, `{"errorMessages":["You do not have permission"]}`,
 			func(t *testing.T, e *APIError) {
-				if errors.Is(e, ErrNotAnApp) || e.RequestID != "t-9" {
-					t.Errorf("decoded %+v", e)
-				}
+				assert.NotErrorIs(t, e, ErrNotAnApp)
+				assert.Equal(t, "t-9", e.RequestID)
 			}, []string{"You do not have permission"}},
 		{"gateway 401", 401, nil, `{"code":401,"message":"Unauthorized; scope does not match"}`,
 			func(t *testing.T, e *APIError) {
-				if !slices.Equal(e.ErrorMessages, []string{"Unauthorized; scope does not match"}) {
-					t.Errorf("decoded %+v", e)
-				}
+				assert.Equal(t, []string{"Unauthorized; scope does not match"}, e.ErrorMessages)
 			}, []string{"401 Unauthorized: Unauthorized; scope does not match"}},
 		{"HTML body", 404, nil, "  <html><body>Not here</body></html>\n",
 			func(t *testing.T, e *APIError) {
-				if e.Body != "<html><body>Not here</body></html>" || e.ErrorMessages != nil {
-					t.Errorf("decoded %+v", e)
-				}
+				assert.Equal(t, "<html><body>Not here</body></html>", e.Body)
+				assert.Nil(t, e.ErrorMessages)
 			}, []string{"404 Not Found: <html>"}},
 		{"huge body", 500, nil, long,
 			func(t *testing.T, e *APIError) {
-				if len(e.Body) > clientShownBody+3 || !strings.HasPrefix(e.Body, "xxx") {
-					t.Errorf("Body has %d bytes", len(e.Body))
-				}
+				assert.LessOrEqual(t, len(e.Body), clientShownBody+3, "Body bytes")
+				assert.True(t, strings.HasPrefix(e.Body, "xxx"), "Body %.20q... does not start with the body", e.Body)
 			}, []string{"500 Internal Server Error: xxx"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 				for k, v := range tc.header {
 					w.Header()[k] = v
@@ -565,7 +507,7 @@ func TestClientAPIErrors(t *testing.T) {
 				ctReply(w, tc.status, tc.body)
 			})
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithRetry(0))
-			ctx := context.Background()
+			ctx := t.Context()
 			_, regErr := c.Register(ctx, "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
 			_, listErr := c.List(nil).Next(ctx)
 			_, failErr := c.ListFailed(nil).Next(ctx)
@@ -573,31 +515,26 @@ func TestClientAPIErrors(t *testing.T) {
 			delErr := c.Delete(ctx, 1)
 			for i, err := range []error{regErr, listErr, failErr, refErr, delErr} {
 				var e *APIError
-				if !errors.As(err, &e) {
-					t.Fatalf("call %d: %v (%T) is not an *APIError", i, err, err)
-				}
-				if e.StatusCode != tc.status {
-					t.Errorf("StatusCode = %d", e.StatusCode)
-				}
+				require.ErrorAs(t, err, &e, "call %d", i)
+				assert.Equal(t, tc.status, e.StatusCode, "StatusCode")
 				tc.check(t, e)
 				for _, s := range tc.contains {
-					if !strings.Contains(e.Error(), s) {
-						t.Errorf("Error() = %q, want it to contain %q", e.Error(), s)
-					}
+					assert.Contains(t, e.Error(), s)
 				}
 			}
 			var e *APIError
-			errors.As(regErr, &e)
-			if e.Method != "POST" || e.Path != "/rest/api/3/webhook" {
-				t.Errorf("Method, Path = %q, %q", e.Method, e.Path)
-			}
+			require.ErrorAs(t, regErr, &e)
+			assert.Equal(t, "POST", e.Method, "Method")
+			assert.Equal(t, "/rest/api/3/webhook", e.Path, "Path")
 		})
 	}
 }
 
 func TestClientRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{429, 503} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				if n == 1 {
 					w.Header().Set("Retry-After", "1")
@@ -606,65 +543,58 @@ func TestClientRetryAfter(t *testing.T) {
 				}
 				ctReply(w, 200, ctSeedListResponse)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
-			page, err := c.List(nil).Next(context.Background())
-			if err != nil || len(page) != 3 {
-				t.Fatalf("List = %d webhooks, %v", len(page), err)
-			}
-			if got := s.got(); !slices.Equal(got, []time.Duration{time.Second}) {
-				t.Errorf("waits = %v, want [1s]", got)
-			}
-			if n := len(j.requests()); n != 2 {
-				t.Errorf("%d requests, want 2", n)
-			}
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
+			page, err := c.List(nil).Next(t.Context())
+			require.NoError(t, err, "List")
+			require.Len(t, page, 3, "List")
+			assert.Equal(t, []time.Duration{time.Second}, s.Waits(), "waits")
+			assert.Len(t, j.requests(), 2, "requests")
 		})
 	}
 }
 
 func TestClientRetriesIdempotentCalls(t *testing.T) {
-	calls := map[string]func(c *Client) error{
-		"List": func(c *Client) error { _, err := c.List(nil).Next(context.Background()); return err },
-		"ListFailed": func(c *Client) error {
-			_, err := c.ListFailed(nil).Next(context.Background())
+	t.Parallel()
+	calls := map[string]func(ctx context.Context, c *Client) error{
+		"List": func(ctx context.Context, c *Client) error { _, err := c.List(nil).Next(ctx); return err },
+		"ListFailed": func(ctx context.Context, c *Client) error {
+			_, err := c.ListFailed(nil).Next(ctx)
 			return err
 		},
-		"Refresh": func(c *Client) error { _, err := c.Refresh(context.Background(), 1); return err },
-		"Delete":  func(c *Client) error { return c.Delete(context.Background(), 1) },
+		"Refresh": func(ctx context.Context, c *Client) error { _, err := c.Refresh(ctx, 1); return err },
+		"Delete":  func(ctx context.Context, c *Client) error { return c.Delete(ctx, 1) },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			// Always rate limited, without Retry-After: 4 backoff waits, then
 			// the last answer.
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				ctReply(w, 429, `{"errorMessages":["Rate limit exceeded"]}`)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep), WithBackoff(100*time.Millisecond, time.Second))
-			err := call(c)
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s), WithBackoff(100*time.Millisecond, time.Second))
+			err := call(t.Context(), c)
 			var e *APIError
-			if !errors.As(err, &e) || e.StatusCode != 429 || !errors.Is(err, ErrRateLimited) {
-				t.Fatalf("err = %v, want the 429 APIError", err)
-			}
-			if n := len(j.requests()); n != 5 {
-				t.Errorf("%d requests, want 1 + 4 retries", n)
-			}
-			waits := s.got()
+			require.ErrorAs(t, err, &e, "want the 429 APIError")
+			require.Equal(t, 429, e.StatusCode, "want the 429 APIError")
+			require.ErrorIs(t, err, ErrRateLimited)
+			assert.Len(t, j.requests(), 5, "requests, want 1 + 4 retries")
+			waits := s.Waits()
 			bounds := []time.Duration{100, 200, 400, 800}
-			if len(waits) != len(bounds) {
-				t.Fatalf("waits = %v", waits)
-			}
+			require.Len(t, waits, len(bounds), "waits")
 			for i, d := range waits {
 				hi := bounds[i] * time.Millisecond
-				if d < hi/2 || d >= hi {
-					t.Errorf("wait %d = %v, want jittered in [%v, %v)", i, d, hi/2, hi)
-				}
+				assert.GreaterOrEqual(t, d, hi/2, "wait %d, want jittered in [%v, %v)", i, hi/2, hi)
+				assert.Less(t, d, hi, "wait %d, want jittered in [%v, %v)", i, hi/2, hi)
 			}
 		})
 	}
 }
 
 func TestClientRetryLimitsAndStatuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		status   int
@@ -681,83 +611,86 @@ func TestClientRetryLimitsAndStatuses(t *testing.T) {
 		{"Retry-After too long", 429, "3600", nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				if tc.header != "" {
 					w.Header().Set("Retry-After", tc.header)
 				}
 				ctReply(w, tc.status, `{}`)
 			})
-			s := &ctSleeper{}
-			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), withSleep(s.sleep)}, tc.opts...)...)
-			_, err := c.Refresh(context.Background(), 1)
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), WithClock(s)}, tc.opts...)...)
+			_, err := c.Refresh(t.Context(), 1)
 			var e *APIError
-			if !errors.As(err, &e) || e.StatusCode != tc.status {
-				t.Fatalf("err = %v", err)
-			}
-			if n := len(j.requests()); n != tc.requests {
-				t.Errorf("%d requests, want %d", n, tc.requests)
-			}
-			if tc.header == "3600" && e.RetryAfter != time.Hour {
-				t.Errorf("RetryAfter = %v, want 1h", e.RetryAfter)
+			require.ErrorAs(t, err, &e)
+			require.Equal(t, tc.status, e.StatusCode, "err = %v", err)
+			assert.Len(t, j.requests(), tc.requests, "requests")
+			if tc.header == "3600" {
+				assert.Equal(t, time.Hour, e.RetryAfter, "RetryAfter")
 			}
 		})
 	}
 }
 
 func TestClientNeverRetriesRegister(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{429, 502, 503} {
-		j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			w.Header().Set("Retry-After", "1")
-			ctReply(w, status, `{}`)
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				w.Header().Set("Retry-After", "1")
+				ctReply(w, status, `{}`)
+			})
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
+			regs, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
+			var e *APIError
+			if assert.ErrorAs(t, err, &e, "Register") {
+				assert.Equal(t, status, e.StatusCode, "Register")
+			}
+			assert.Nil(t, regs, "Register")
+			assert.Len(t, j.requests(), 1, "requests")
+			assert.Empty(t, s.Waits(), "waits")
 		})
-		s := &ctSleeper{}
-		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
-		regs, err := c.Register(context.Background(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
-		var e *APIError
-		if !errors.As(err, &e) || e.StatusCode != status || regs != nil {
-			t.Errorf("%d: Register = %v, %v", status, regs, err)
-		}
-		if n := len(j.requests()); n != 1 || len(s.got()) != 0 {
-			t.Errorf("%d: %d requests and waits %v, want 1 request, no wait", status, n, s.got())
-		}
 	}
-	// The connection dies after Jira read the request: it may have
-	// registered the webhooks, so no second try.
-	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
+	t.Run("dead connection", func(t *testing.T) {
+		t.Parallel()
+		// The connection dies after Jira read the request: it may have
+		// registered the webhooks, so no second try.
+		j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		})
+		s := NewRecordingClock(testEpoch)
+		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
+		_, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
+		assert.Error(t, err, "Register over a dead connection")
+		assert.Len(t, j.requests(), 1, "requests")
+		assert.Empty(t, s.Waits(), "waits")
+		// The same failure is retried for an idempotent call.
+		j2 := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				conn, _, _ := w.(http.Hijacker).Hijack()
+				conn.Close()
+				return
+			}
+			w.WriteHeader(202)
+		})
+		c = ctClient(t, j2.URL, WithHTTPClient(j2.Client()), WithClock(s))
+		assert.NoError(t, c.Delete(t.Context(), 1), "Delete over a dead connection")
+		assert.Len(t, j2.requests(), 2, "Delete over a dead connection: want a retry")
 	})
-	s := &ctSleeper{}
-	c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(s.sleep))
-	if _, err := c.Register(context.Background(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"}); err == nil {
-		t.Error("Register over a dead connection: no error")
-	}
-	if n := len(j.requests()); n != 1 || len(s.got()) != 0 {
-		t.Errorf("dead connection: %d requests, waits %v; want 1, none", n, s.got())
-	}
-	// The same failure is retried for an idempotent call.
-	j2 := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if n == 1 {
-			conn, _, _ := w.(http.Hijacker).Hijack()
-			conn.Close()
-			return
-		}
-		w.WriteHeader(202)
-	})
-	c = ctClient(t, j2.URL, WithHTTPClient(j2.Client()), withSleep(s.sleep))
-	if err := c.Delete(context.Background(), 1); err != nil || len(j2.requests()) != 2 {
-		t.Errorf("Delete over a dead connection: %v after %d requests; want a retry", err, len(j2.requests()))
-	}
 }
 
 func TestClientCancelDuringWait(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		w.Header().Set("Retry-After", "30")
 		ctReply(w, 429, `{}`)
 	})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var asked time.Duration
 	sleep := func(ctx context.Context, d time.Duration) error {
@@ -767,22 +700,20 @@ func TestClientCancelDuringWait(t *testing.T) {
 	}
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(sleep))
 	_, err := c.Refresh(ctx, 1)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if asked != 30*time.Second || len(j.requests()) != 1 {
-		t.Errorf("asked to wait %v after %d requests", asked, len(j.requests()))
-	}
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 30*time.Second, asked, "asked to wait")
+	assert.Len(t, j.requests(), 1, "requests")
 
 	// Already canceled: nothing is sent.
 	j2 := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) { ctReply(w, 200, ctSeedRefreshResponse) })
 	c = ctClient(t, j2.URL, WithHTTPClient(j2.Client()))
-	if _, err := c.Refresh(ctx, 1); !errors.Is(err, context.Canceled) || len(j2.requests()) != 0 {
-		t.Errorf("canceled Refresh = %v with %d requests", err, len(j2.requests()))
-	}
+	_, err = c.Refresh(ctx, 1)
+	assert.ErrorIs(t, err, context.Canceled, "canceled Refresh")
+	assert.Empty(t, j2.requests(), "canceled Refresh sent requests")
 }
 
 func TestClientRedirects(t *testing.T) {
+	t.Parallel()
 	foreign := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) { ctReply(w, 200, ctSeedListResponse) })
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if r.URL.Path == "/rest/api/3/webhook" && n == 1 {
@@ -796,16 +727,13 @@ func TestClientRedirects(t *testing.T) {
 		http.Redirect(w, r, foreign.URL+r.URL.Path, http.StatusFound)
 	})
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
-	if page, err := c.List(nil).Next(context.Background()); err != nil || len(page) != 3 {
-		t.Errorf("same-site redirect: %d webhooks, %v", len(page), err)
+	page, err := c.List(nil).Next(t.Context())
+	if assert.NoError(t, err, "same-site redirect") {
+		assert.Len(t, page, 3, "same-site redirect")
 	}
-	_, err := c.List(nil).Next(context.Background())
-	if !errors.Is(err, ErrForeignURL) {
-		t.Errorf("foreign redirect: %v, want ErrForeignURL", err)
-	}
-	if n := len(foreign.requests()); n != 0 {
-		t.Errorf("the foreign host got %d requests", n)
-	}
+	_, err = c.List(nil).Next(t.Context())
+	assert.ErrorIs(t, err, ErrForeignURL, "foreign redirect")
+	assert.Empty(t, foreign.requests(), "the foreign host got requests")
 }
 
 // ctListServer serves n webhooks in offset pages, like Jira.
@@ -834,7 +762,17 @@ func ctListServer(t *testing.T, n, capSize int, noIsLast bool) *ctJira {
 	})
 }
 
+// ctQueries returns the query strings of the requests j saw.
+func ctQueries(j *ctJira) []string {
+	var queries []string
+	for _, r := range j.requests() {
+		queries = append(queries, r.Query)
+	}
+	return queries
+}
+
 func TestClientListPages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		n, cap   int
@@ -850,50 +788,37 @@ func TestClientListPages(t *testing.T) {
 		{"resume at an offset", 5, 0, false, &ListOptions{MaxResults: 2, StartAt: 3}, []string{"startAt=3&maxResults=2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j := ctListServer(t, tc.n, tc.cap, tc.noIsLast)
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 			opts := *tc.opts
 			p := c.List(&opts)
-			if len(j.requests()) != 0 {
-				t.Fatal("List sent a request before Next")
-			}
+			require.Empty(t, j.requests(), "List sent a request before Next")
 			opts.MaxResults = 1 // later changes do not reach the Pager
 			var ids []int64
-			for w, err := range p.All(context.Background()) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(w.Events, []EventName{IssueCreated, "jira:future_event"}) || !w.ExpirationDate.Equal(ctSeedExpiry) {
-					t.Errorf("webhook %+v", w)
-				}
+			for w, err := range p.All(t.Context()) {
+				require.NoError(t, err)
+				assert.Equal(t, []EventName{IssueCreated, "jira:future_event"}, w.Events, "webhook %d", w.ID)
+				assert.True(t, w.ExpirationDate.Equal(ctSeedExpiry), "webhook %+v", w)
 				ids = append(ids, w.ID)
 			}
 			var want []int64
 			for i := int(tc.opts.StartAt); i < tc.n; i++ {
 				want = append(want, int64(10000+i))
 			}
-			if !slices.Equal(ids, want) {
-				t.Errorf("ids = %v, want %v", ids, want)
-			}
-			var queries []string
-			for _, r := range j.requests() {
-				queries = append(queries, r.Query)
-			}
-			if !slices.Equal(queries, tc.queries) {
-				t.Errorf("queries = %q, want %q", queries, tc.queries)
-			}
+			assert.Equal(t, want, ids, "ids")
+			assert.Equal(t, tc.queries, ctQueries(j), "queries")
 			// The Pager neither writes to the caller's options nor keeps
 			// a reference to them.
 			wantOpts := *tc.opts
 			wantOpts.MaxResults = 1
-			if opts != wantOpts {
-				t.Errorf("the options were changed: %+v, want %+v", opts, wantOpts)
-			}
+			assert.Equal(t, wantOpts, opts, "the options were changed")
 		})
 	}
 }
 
 func TestClientListAllStopsAfterError(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			ctReply(w, 200, `{"isLast":false,"startAt":0,"maxResults":1,"values":[{"id":1,"events":[],"jqlFilter":"x"}]}`)
@@ -904,20 +829,19 @@ func TestClientListAllStopsAfterError(t *testing.T) {
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 	var ids []int64
 	var errs []error
-	for w, err := range c.List(&ListOptions{MaxResults: 1}).All(context.Background()) {
+	for w, err := range c.List(&ListOptions{MaxResults: 1}).All(t.Context()) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		ids = append(ids, w.ID)
 	}
+	assert.Equal(t, []int64{1}, ids, "ids")
+	require.Len(t, errs, 1, "errors")
 	var e *APIError
-	if !slices.Equal(ids, []int64{1}) || len(errs) != 1 || !errors.As(errs[0], &e) || e.StatusCode != 400 {
-		t.Errorf("ids %v, errors %v", ids, errs)
-	}
-	if n := len(j.requests()); n != 2 {
-		t.Errorf("%d requests, want 2", n)
-	}
+	require.ErrorAs(t, errs[0], &e)
+	assert.Equal(t, 400, e.StatusCode)
+	assert.Len(t, j.requests(), 2, "requests")
 }
 
 // ctFailedServer serves failures by failure time, after= or failedAfter=,
@@ -963,7 +887,7 @@ const ctFailedEpoch = 1573118132000
 func ctFailedIDs(t *testing.T, p *pagination.Pager[FailedWebhook]) ([]string, error) {
 	t.Helper()
 	var ids []string
-	for f, err := range p.All(context.Background()) {
+	for f, err := range p.All(t.Context()) {
 		if err != nil {
 			return ids, err
 		}
@@ -973,6 +897,7 @@ func ctFailedIDs(t *testing.T, p *pagination.Pager[FailedWebhook]) ([]string, er
 }
 
 func TestClientListFailedPages(t *testing.T) {
+	t.Parallel()
 	absolute := func(base string, after int64, max int) string {
 		return fmt.Sprintf("%s/rest/api/3/webhook/failed?failedAfter=%d&maxResults=%d", base, after, max)
 	}
@@ -1008,38 +933,26 @@ func TestClientListFailedPages(t *testing.T) {
 			[]string{"maxResults=2", "failedAfter=20&maxResults=2", "failedAfter=40&maxResults=2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			j := ctFailedServer(t, tc.times, tc.next)
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 			opts := &FailedOptions{MaxResults: tc.max}
 			p := c.ListFailed(opts)
-			if len(j.requests()) != 0 {
-				t.Fatal("ListFailed sent a request before Next")
-			}
+			require.Empty(t, j.requests(), "ListFailed sent a request before Next")
 			ids, err := ctFailedIDs(t, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(ids, tc.want) {
-				t.Errorf("ids = %v, want %v", ids, tc.want)
-			}
-			var queries []string
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, ids, "ids")
 			for _, r := range j.requests() {
-				queries = append(queries, r.Query)
-				if r.Path != "/rest/api/3/webhook/failed" {
-					t.Errorf("path %q", r.Path)
-				}
+				assert.Equal(t, "/rest/api/3/webhook/failed", r.Path, "path")
 			}
-			if !slices.Equal(queries, tc.queries) {
-				t.Errorf("queries = %q, want %q", queries, tc.queries)
-			}
-			if *opts != (FailedOptions{MaxResults: tc.max}) {
-				t.Error("options changed")
-			}
+			assert.Equal(t, tc.queries, ctQueries(j), "queries")
+			assert.Equal(t, FailedOptions{MaxResults: tc.max}, *opts, "options changed")
 		})
 	}
 }
 
 func TestClientListFailedResume(t *testing.T) {
+	t.Parallel()
 	times := []int64{10, 20, 30, 40, 50}
 	j := ctFailedServer(t, times[:3], func(base string, after int64, max int) string {
 		return fmt.Sprintf("%s/rest/api/3/webhook/failed?failedAfter=%d&maxResults=%d", base, after, max)
@@ -1047,18 +960,16 @@ func TestClientListFailedResume(t *testing.T) {
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 	p := c.ListFailed(&FailedOptions{MaxResults: 2})
 	ids, err := ctFailedIDs(t, p)
-	if err != nil || !slices.Equal(ids, []string{"d0", "d1", "d2"}) {
-		t.Fatalf("first walk: %v, %v", ids, err)
-	}
+	require.NoError(t, err, "first walk")
+	require.Equal(t, []string{"d0", "d1", "d2"}, ids, "first walk")
 	saved := p.Cursor()
-	if want := j.URL + "/rest/api/3/webhook/failed?failedAfter=30&maxResults=2"; saved != want {
-		t.Fatalf("Cursor = %q, want %q", saved, want)
-	}
+	require.Equal(t, j.URL+"/rest/api/3/webhook/failed?failedAfter=30&maxResults=2", saved, "Cursor")
 	// Nothing new yet: the saved cursor answers an empty page and stays.
 	q := c.ListFailed(&FailedOptions{Cursor: saved})
-	if ids, err := ctFailedIDs(t, q); err != nil || len(ids) != 0 || q.Cursor() != saved {
-		t.Errorf("poll with nothing new: %v, %v, cursor %q", ids, err, q.Cursor())
-	}
+	ids, err = ctFailedIDs(t, q)
+	assert.NoError(t, err, "poll with nothing new")
+	assert.Empty(t, ids, "poll with nothing new")
+	assert.Equal(t, saved, q.Cursor(), "poll with nothing new: cursor")
 	// Later failures arrive; resume from the saved cursor, and from a
 	// relative form of it.
 	j2 := ctFailedServer(t, times, func(base string, after int64, max int) string {
@@ -1071,16 +982,18 @@ func TestClientListFailedResume(t *testing.T) {
 		"/rest/api/3/webhook/failed?failedAfter=30&maxResults=2",
 	} {
 		ids, err := ctFailedIDs(t, c2.ListFailed(&FailedOptions{Cursor: cur, MaxResults: 99, After: time.Unix(1, 0)}))
-		if err != nil || !slices.Equal(ids, []string{"d3", "d4"}) {
-			t.Errorf("resume from %q: %v, %v", cur, ids, err)
-		}
+		assert.NoError(t, err, "resume from %q", cur)
+		assert.Equal(t, []string{"d3", "d4"}, ids, "resume from %q", cur)
 	}
 }
 
 func TestClientListFailedRefusesForeignNext(t *testing.T) {
+	t.Parallel()
 	foreign := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		ctReply(w, 200, `{"values":[],"maxResults":2}`)
 	})
+	// The subtests share foreign, which must see no request from any of
+	// them, so they run one after the other.
 	for name, next := range map[string]string{
 		"other host":             foreign.URL + "/rest/api/3/webhook/failed?failedAfter=20&maxResults=2",
 		"protocol-relative":      "//" + strings.TrimPrefix(foreign.URL, "http://") + "/rest/api/3/webhook/failed?failedAfter=20",
@@ -1091,43 +1004,35 @@ func TestClientListFailedRefusesForeignNext(t *testing.T) {
 			j := ctFailedServer(t, []int64{10, 20, 30}, func(string, int64, int) string { return next })
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 			ids, err := ctFailedIDs(t, c.ListFailed(&FailedOptions{MaxResults: 2}))
-			if !errors.Is(err, ErrForeignURL) {
-				t.Errorf("err = %v, want ErrForeignURL", err)
-			}
-			if !slices.Equal(ids, []string{"d0", "d1"}) {
-				t.Errorf("ids before the error = %v", ids)
-			}
-			if len(j.requests()) != 1 || len(foreign.requests()) != 0 {
-				t.Errorf("requests: site %d, foreign %d", len(j.requests()), len(foreign.requests()))
-			}
+			assert.ErrorIs(t, err, ErrForeignURL)
+			assert.Equal(t, []string{"d0", "d1"}, ids, "ids before the error")
+			assert.Len(t, j.requests(), 1, "requests to the site")
+			assert.Empty(t, foreign.requests(), "requests to the foreign host")
 		})
 	}
 	// A saved cursor is checked the same way.
 	c := ctClient(t, foreign.URL+"/jira")
-	if _, err := c.ListFailed(&FailedOptions{Cursor: "https://evil.example/rest/api/3/webhook/failed"}).Next(context.Background()); !errors.Is(err, ErrForeignURL) {
-		t.Errorf("foreign saved cursor: %v", err)
-	}
-	if _, err := c.ListFailed(&FailedOptions{Cursor: "http://[::1"}).Next(context.Background()); err == nil {
-		t.Error("malformed cursor: no error")
-	}
+	_, err := c.ListFailed(&FailedOptions{Cursor: "https://evil.example/rest/api/3/webhook/failed"}).Next(t.Context())
+	assert.ErrorIs(t, err, ErrForeignURL, "foreign saved cursor")
+	_, err = c.ListFailed(&FailedOptions{Cursor: "http://[::1"}).Next(t.Context())
+	assert.Error(t, err, "malformed cursor")
 }
 
 func TestClientListFailedRepeatedCursor(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		// Always the same full page, pointing at itself.
 		ctReply(w, 200, `{"values":[{"id":"a","url":"u","failureTime":1573118132001},{"id":"b","url":"u","failureTime":1573118132002}],"maxResults":2,"next":"?failedAfter=0&maxResults=2"}`)
 	})
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()))
 	ids, err := ctFailedIDs(t, c.ListFailed(&FailedOptions{MaxResults: 2}))
-	if !errors.Is(err, pagination.ErrRepeatedCursor) {
-		t.Fatalf("err = %v, want ErrRepeatedCursor", err)
-	}
-	if len(ids) != 4 || len(j.requests()) != 2 {
-		t.Errorf("%d items over %d requests, want 4 over 2", len(ids), len(j.requests()))
-	}
+	require.ErrorIs(t, err, pagination.ErrRepeatedCursor)
+	assert.Len(t, ids, 4, "items")
+	assert.Len(t, j.requests(), 2, "requests")
 }
 
 func TestResolveFailedCursor(t *testing.T) {
+	t.Parallel()
 	gw := ctClient(t, "https://api.atlassian.com/ex/jira/abc")
 	site := ctClient(t, "https://x.atlassian.net", WithAPIVersion(2))
 	for _, tc := range []struct {
@@ -1154,13 +1059,11 @@ func TestResolveFailedCursor(t *testing.T) {
 	} {
 		got, err := tc.c.resolveFailedCursor(tc.cursor)
 		if tc.want == "" {
-			if !errors.Is(err, ErrForeignURL) {
-				t.Errorf("%q: %q, %v; want ErrForeignURL", tc.cursor, got, err)
-			}
+			assert.ErrorIs(t, err, ErrForeignURL, "%q resolved to %q", tc.cursor, got)
 			continue
 		}
-		if err != nil || got != tc.want {
-			t.Errorf("%q: %q, %v; want %q", tc.cursor, got, err, tc.want)
+		if assert.NoError(t, err, "%q", tc.cursor) {
+			assert.Equal(t, tc.want, got, "%q", tc.cursor)
 		}
 	}
 }
@@ -1169,6 +1072,7 @@ func TestResolveFailedCursor(t *testing.T) {
 // retry of the page can mend (a 403), so that a loop on More that skips
 // errors stops, while a 503 leaves the page to be asked again.
 func TestListEndsOnPermanentErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		status   int
 		wantMore bool
@@ -1184,23 +1088,21 @@ func TestListEndsOnPermanentErrors(t *testing.T) {
 		for name, more := range map[string]func() (bool, error){
 			"List": func() (bool, error) {
 				p := c.List(nil)
-				_, err := p.Next(context.Background())
+				_, err := p.Next(t.Context())
 				return p.More(), err
 			},
 			"ListFailed": func() (bool, error) {
 				p := c.ListFailed(nil)
-				_, err := p.Next(context.Background())
+				_, err := p.Next(t.Context())
 				return p.More(), err
 			},
 		} {
 			got, err := more()
 			var e *APIError
-			if !errors.As(err, &e) || e.StatusCode != tc.status {
-				t.Errorf("%s, %d: err = %v, want the APIError", name, tc.status, err)
+			if assert.ErrorAs(t, err, &e, "%s, %d: want the APIError", name, tc.status) {
+				assert.Equal(t, tc.status, e.StatusCode, "%s, %d: StatusCode", name, tc.status)
 			}
-			if got != tc.wantMore {
-				t.Errorf("%s, %d: More = %v after the error, want %v", name, tc.status, got, tc.wantMore)
-			}
+			assert.Equal(t, tc.wantMore, got, "%s, %d: More after the error", name, tc.status)
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // errTransport fails every request with err and counts them.
@@ -31,6 +33,7 @@ func (e *errTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // whose refresh token is dead, a refused host) is not, and retrying it only
 // delays the answer and hammers the token endpoint.
 func TestClientRetriesOnlyTransientTransportErrors(t *testing.T) {
+	t.Parallel()
 	errConsent := errors.New("auth: user consent required")
 	for _, tc := range []struct {
 		name     string
@@ -47,16 +50,14 @@ func TestClientRetriesOnlyTransientTransportErrors(t *testing.T) {
 		{"foreign URL", ErrForeignURL, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tr := &errTransport{err: tc.err}
-			s := &ctSleeper{}
-			c := ctClient(t, "https://x.atlassian.net", WithHTTPClient(&http.Client{Transport: tr}), withSleep(s.sleep))
-			err := c.Delete(context.Background(), 1)
-			if !errors.Is(err, tc.err) {
-				t.Errorf("err = %v, want %v", err, tc.err)
-			}
-			if tr.n != tc.attempts || len(s.got()) != tc.attempts-1 {
-				t.Errorf("%d attempts, %d waits; want %d attempts", tr.n, len(s.got()), tc.attempts)
-			}
+			s := NewRecordingClock(testEpoch)
+			c := ctClient(t, "https://x.atlassian.net", WithHTTPClient(&http.Client{Transport: tr}), WithClock(s))
+			err := c.Delete(t.Context(), 1)
+			assert.ErrorIs(t, err, tc.err)
+			assert.Equal(t, tc.attempts, tr.n, "attempts")
+			assert.Len(t, s.Waits(), tc.attempts-1, "waits")
 		})
 	}
 }
@@ -65,11 +66,12 @@ func TestClientRetriesOnlyTransientTransportErrors(t *testing.T) {
 // the Client waits to retry, the error says both: the context's end and the
 // answer that made it wait.
 func TestClientCanceledWaitKeepsTheCause(t *testing.T) {
+	t.Parallel()
 	j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		w.Header().Set("Retry-After", "30")
 		ctReply(w, 429, `{"errorMessages":["Rate limit exceeded"]}`)
 	})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	sleep := func(ctx context.Context, d time.Duration) error {
 		cancel()
@@ -77,18 +79,20 @@ func TestClientCanceledWaitKeepsTheCause(t *testing.T) {
 	}
 	c := ctClient(t, j.URL, WithHTTPClient(j.Client()), withSleep(sleep))
 	_, err := c.Refresh(ctx, 1)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, ErrRateLimited)
 	var e *APIError
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRateLimited) || !errors.As(err, &e) || e.RetryAfter != 30*time.Second {
-		t.Errorf("err = %v, want context.Canceled and the 429 APIError", err)
+	if assert.ErrorAs(t, err, &e, "want the 429 APIError") {
+		assert.Equal(t, 30*time.Second, e.RetryAfter, "RetryAfter")
 	}
 
 	// A network failure is kept the same way.
 	tr := &errTransport{err: io.ErrUnexpectedEOF}
-	ctx2, cancel2 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(t.Context())
 	defer cancel2()
 	c = ctClient(t, "https://x.atlassian.net", WithHTTPClient(&http.Client{Transport: tr}),
 		withSleep(func(ctx context.Context, d time.Duration) error { cancel2(); return ctx.Err() }))
-	if err := c.Delete(ctx2, 1); !errors.Is(err, context.Canceled) || !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("err = %v, want context.Canceled and the unexpected EOF", err)
-	}
+	err = c.Delete(ctx2, 1)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }

@@ -4,44 +4,22 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
 
-// recordingClock is a fake webhooks.Clock that records the waits asked of it.
-type recordingClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *recordingClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
-// got returns the waits asked for so far.
-func (c *recordingClock) got() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.sleeps)
-}
-
 func TestWithClockWaitsOnTheGivenClock(t *testing.T) {
-	var calls int
+	t.Parallel()
+	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		if calls == 1 {
+		if calls.Add(1) == 1 {
 			w.Header().Set("Retry-After", "30")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
@@ -49,41 +27,28 @@ func TestWithClockWaitsOnTheGivenClock(t *testing.T) {
 		w.Write([]byte(`{"expirationDate":"2026-12-26T00:00:00.000+0000"}`))
 	}))
 	defer srv.Close()
-	clk := &recordingClock{now: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}
+	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	clk := webhooks.NewRecordingClock(start)
 	c, err := webhooks.NewClient(srv.URL, webhooks.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := c.Refresh(context.Background(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 2 || len(clk.sleeps) != 1 || clk.sleeps[0] != 30*time.Second {
-		t.Fatalf("calls %d, sleeps %v; want 2 calls and one 30s wait on the fake clock", calls, clk.sleeps)
-	}
-	if !exp.Equal(time.Date(2026, 12, 26, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("expiry %v", exp)
-	}
-	if _, err := webhooks.NewClient(srv.URL, webhooks.WithClock(nil)); err == nil {
-		t.Fatal("WithClock(nil) accepted")
-	}
+	require.NoError(t, err)
+	exp, err := c.Refresh(t.Context(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), calls.Load(), "calls")
+	assert.Equal(t, []time.Duration{30 * time.Second}, clk.Waits(), "want one 30s wait on the fake clock")
+	assert.Equal(t, start.Add(30*time.Second), clk.Now(), "the wait passed on the fake clock")
+	assert.True(t, exp.Equal(time.Date(2026, 12, 26, 0, 0, 0, 0, time.UTC)), "expiry %v", exp)
+	_, err = webhooks.NewClient(srv.URL, webhooks.WithClock(nil))
+	assert.Error(t, err, "WithClock(nil) accepted")
 }
 
 func TestJiratestClockIsAWebhooksClock(t *testing.T) {
+	t.Parallel()
 	var clk webhooks.Clock = jiratest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	before := clk.Now()
-	if err := clk.Sleep(context.Background(), time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if got := clk.Now().Sub(before); got != time.Hour {
-		t.Fatalf("Sleep(1h) moved the clock by %v", got)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, clk.Sleep(t.Context(), time.Hour))
+	assert.Equal(t, time.Hour, clk.Now().Sub(before), "Sleep(1h) moved the clock by")
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := clk.Sleep(ctx, time.Hour); err != context.Canceled {
-		t.Fatalf("Sleep on a cancelled context = %v", err)
-	}
-	if got := clk.Now().Sub(before); got != time.Hour {
-		t.Fatalf("a cancelled Sleep moved the clock to +%v", got)
-	}
+	assert.Same(t, context.Canceled, clk.Sleep(ctx, time.Hour), "Sleep on a cancelled context")
+	assert.Equal(t, time.Hour, clk.Now().Sub(before), "a cancelled Sleep moved the clock")
 }

@@ -1,110 +1,77 @@
 package webhooks
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jirahooks/jirahooks/jiratest"
 )
 
-// fakeClock is a settable clock for MemoryStore.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newTestStore(ttl time.Duration, max int) (*MemoryStore, *fakeClock) {
-	c := &fakeClock{t: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}
+// newTestStore returns a MemoryStore that reads its time from a fake clock.
+func newTestStore(ttl time.Duration, max int) (*MemoryStore, *jiratest.Clock) {
+	clk := jiratest.NewClock(testEpoch)
 	s := NewMemoryStore(ttl, max)
-	s.now = c.now
-	return s, c
+	s.now = clk.Now
+	return s, clk
 }
 
 func TestMemoryStoreLifecycle(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	s, clock := newTestStore(time.Hour, 10)
-	if err := s.Reserve(ctx, "t", "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reserve(ctx, "t", "a"); !errors.Is(err, ErrDeliveryInProgress) {
-		t.Fatalf("reserved twice: %v", err)
-	}
-	if err := s.Reserve(ctx, "other", "a"); err != nil {
-		t.Fatalf("other tenant: %v", err)
-	}
-	if err := s.Release(ctx, "t", "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reserve(ctx, "t", "a"); err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	if err := s.Commit(ctx, "t", "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reserve(ctx, "t", "a"); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("after commit: %v", err)
-	}
+	require.NoError(t, s.Reserve(ctx, "t", "a"))
+	require.ErrorIs(t, s.Reserve(ctx, "t", "a"), ErrDeliveryInProgress, "reserved twice")
+	require.NoError(t, s.Reserve(ctx, "other", "a"), "other tenant")
+	require.NoError(t, s.Release(ctx, "t", "a"))
+	require.NoError(t, s.Reserve(ctx, "t", "a"), "after release")
+	require.NoError(t, s.Commit(ctx, "t", "a"))
+	require.ErrorIs(t, s.Reserve(ctx, "t", "a"), ErrDuplicate, "after commit")
 	// Release after commit does not forget the delivery.
 	_ = s.Release(ctx, "t", "a")
-	if err := s.Reserve(ctx, "t", "a"); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("release after commit: %v", err)
-	}
-	clock.advance(time.Hour - time.Second)
-	if err := s.Reserve(ctx, "t", "a"); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("before the TTL: %v", err)
-	}
-	clock.advance(time.Second)
-	if err := s.Reserve(ctx, "t", "a"); err != nil {
-		t.Fatalf("after the TTL: %v", err)
-	}
+	require.ErrorIs(t, s.Reserve(ctx, "t", "a"), ErrDuplicate, "release after commit")
+	clock.Advance(time.Hour - time.Second)
+	require.ErrorIs(t, s.Reserve(ctx, "t", "a"), ErrDuplicate, "before the TTL")
+	clock.Advance(time.Second)
+	require.NoError(t, s.Reserve(ctx, "t", "a"), "after the TTL")
 }
 
 func TestMemoryStoreAbandonedReservationExpires(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	s, clock := newTestStore(time.Hour, 10)
 	_ = s.Reserve(ctx, "", "stuck")
-	clock.advance(reservationTTL)
-	if err := s.Reserve(ctx, "", "stuck"); err != nil {
-		t.Fatalf("abandoned reservation still held: %v", err)
-	}
+	clock.Advance(reservationTTL)
+	require.NoError(t, s.Reserve(ctx, "", "stuck"), "abandoned reservation still held")
 }
 
 func TestMemoryStoreBounded(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	const max = 100
 	s, clock := newTestStore(time.Hour, max)
 	for i := range 10 * max {
 		id := fmt.Sprint(i)
-		if err := s.Reserve(ctx, "", id); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.Reserve(ctx, "", id))
 		if i%3 == 0 {
 			_ = s.Release(ctx, "", id)
 		} else {
 			_ = s.Commit(ctx, "", id)
 		}
-		clock.advance(time.Millisecond)
-		if n := s.Len(); n > max {
-			t.Fatalf("%d entries, bound %d", n, max)
-		}
-		if q := len(s.queue) - s.head; q > 3*max {
-			t.Fatalf("queue holds %d records for %d entries", q, s.Len())
-		}
+		clock.Advance(time.Millisecond)
+		require.LessOrEqual(t, s.Len(), max, "entries over the bound")
+		require.LessOrEqual(t, len(s.queue)-s.head, 3*max, "queue records for %d entries", s.Len())
 	}
 	// The newest are remembered, the oldest forgotten.
-	if err := s.Reserve(ctx, "", fmt.Sprint(10*max-2)); !errors.Is(err, ErrDuplicate) {
-		t.Errorf("recent delivery forgotten: %v", err)
-	}
-	if err := s.Reserve(ctx, "", "1"); err != nil {
-		t.Errorf("oldest delivery not evicted: %v", err)
-	}
+	assert.ErrorIs(t, s.Reserve(ctx, "", fmt.Sprint(10*max-2)), ErrDuplicate, "recent delivery forgotten")
+	assert.NoError(t, s.Reserve(ctx, "", "1"), "oldest delivery not evicted")
 	// Everything expires.
-	clock.advance(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	_ = s.Reserve(ctx, "", "last")
-	if n := s.Len(); n != 1 {
-		t.Errorf("%d entries after the TTL, want 1", n)
-	}
+	assert.Equal(t, 1, s.Len(), "entries after the TTL")
 }
 
 // TestMemoryStoreQueueBoundedUnderReleases checks that deliveries whose
@@ -112,39 +79,29 @@ func TestMemoryStoreBounded(t *testing.T) {
 // long-lived handled entry: the store's memory stays bounded by its entries,
 // not by the number of failed attempts within the TTL.
 func TestMemoryStoreQueueBoundedUnderReleases(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	const max = 100
 	s, clock := newTestStore(time.Hour, max)
-	if err := s.Reserve(ctx, "", "handled"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.Reserve(ctx, "", "handled"))
 	_ = s.Commit(ctx, "", "handled")
 	for i := range 100 * max {
 		id := fmt.Sprint(i)
-		if err := s.Reserve(ctx, "", id); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.Reserve(ctx, "", id))
 		_ = s.Release(ctx, "", id)
-		clock.advance(time.Millisecond)
-		if q := len(s.queue) - s.head; q > 3*max {
-			t.Fatalf("after %d failed deliveries the queue holds %d records for %d entries", i+1, q, s.Len())
-		}
+		clock.Advance(time.Millisecond)
+		require.LessOrEqual(t, len(s.queue)-s.head, 3*max, "queue records after %d failed deliveries, for %d entries", i+1, s.Len())
 	}
-	if err := s.Reserve(ctx, "", "handled"); !errors.Is(err, ErrDuplicate) {
-		t.Errorf("handled delivery forgotten: %v", err)
-	}
+	assert.ErrorIs(t, s.Reserve(ctx, "", "handled"), ErrDuplicate, "handled delivery forgotten")
 }
 
 // TestMemoryStoreKeysUnambiguous checks that a tenant and an id are never
 // confused with another pair that concatenates to the same bytes.
 func TestMemoryStoreKeysUnambiguous(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	s, _ := newTestStore(time.Hour, 10)
-	if err := s.Reserve(ctx, "a\x00b", "c"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.Reserve(ctx, "a\x00b", "c"))
 	_ = s.Commit(ctx, "a\x00b", "c")
-	if err := s.Reserve(ctx, "a", "b\x00c"); err != nil {
-		t.Errorf("another tenant's delivery taken for a duplicate: %v", err)
-	}
+	assert.NoError(t, s.Reserve(ctx, "a", "b\x00c"), "another tenant's delivery taken for a duplicate")
 }

@@ -77,7 +77,7 @@ func TestHandlerRetriesCommitThroughAStoreOutage(t *testing.T) {
 
 	// Long after the reservation would have expired, Jira sends the
 	// delivery again: it is a duplicate, not a second run.
-	clock.advance(reservationTTL + time.Minute)
+	clock.Advance(reservationTTL + time.Minute)
 	w = rec.serve(attempt(id, 1))
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.ErrorIs(t, rec.lastErr(), ErrDuplicate)
@@ -102,7 +102,7 @@ func TestHandlerGivesUpCommitAfterTheRetryTime(t *testing.T) {
 
 	// Past it, as the documentation says, a copy runs the callbacks again.
 	store.setFailures(0)
-	clock.advance(reservationTTL + time.Minute)
+	clock.Advance(reservationTTL + time.Minute)
 	assert.Equal(t, http.StatusOK, rec.serve(attempt(id, 2)).Code)
 	assert.Equal(t, int32(2), rec.calls.Load())
 }
@@ -124,7 +124,7 @@ func TestReplayRetriesCommitThroughAStoreOutage(t *testing.T) {
 
 	require.NoError(t, h.Replay(context.Background(), "acme", f))
 	assert.Equal(t, 3, store.commitCalls())
-	clock.advance(reservationTTL + time.Minute)
+	clock.Advance(reservationTTL + time.Minute)
 	assert.ErrorIs(t, h.Replay(context.Background(), "acme", f), ErrDuplicate)
 	assert.Equal(t, 1, runs)
 
