@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -109,4 +111,41 @@ func grantStatus(key string, tok *oauth2.Token, now time.Time, notice time.Durat
 		g.Due = !now.Add(notice).Before(g.Expires)
 	}
 	return g
+}
+
+// storedToken is the JSON form of a token in a TokenStore. The first four
+// fields are named as golang.org/x/oauth2 encodes a Token, so values written
+// before ConsentedAt existed (or by x/oauth2 itself) still decode, with the
+// consent time unknown; older readers ignore ConsentedAt.
+type storedToken struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	ConsentedAt  time.Time `json:"consented_at,omitzero"`
+}
+
+// MarshalToken encodes tok, with its consent time ([ConsentTime]), as
+// [FileStore] and stores/redis save it. A TokenStore of your own (a
+// database column, say) that saves these bytes keeps the consent time, and
+// so the re-consent warnings, across restarts.
+func MarshalToken(tok *oauth2.Token) ([]byte, error) {
+	if tok == nil {
+		return nil, errors.New("auth: nil token")
+	}
+	consented, _ := ConsentTime(tok)
+	return json.Marshal(storedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, ConsentedAt: consented})
+}
+
+// UnmarshalToken decodes what [MarshalToken] wrote, or a token that
+// golang.org/x/oauth2 encoded (its consent time then unknown).
+func UnmarshalToken(b []byte) (*oauth2.Token, error) {
+	var st storedToken
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, err
+	}
+	tok := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType,
+		RefreshToken: st.RefreshToken, Expiry: st.Expiry}
+	return TokenWithConsentTime(tok, st.ConsentedAt), nil
 }

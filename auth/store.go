@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -203,17 +202,6 @@ func (s *FileStore) lockPath(key string) string {
 	return filepath.Join(s.dir, fileName(key)+".lock")
 }
 
-// fileToken is the content of a token file. The first four fields are named
-// as golang.org/x/oauth2 encodes a Token, which is what files written before
-// ConsentedAt existed hold; they load with the consent time unknown.
-type fileToken struct {
-	AccessToken  string    `json:"access_token"`
-	TokenType    string    `json:"token_type,omitempty"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	Expiry       time.Time `json:"expiry,omitzero"`
-	ConsentedAt  time.Time `json:"consented_at,omitzero"`
-}
-
 // Load reads the token stored under key, or returns [ErrTokenNotFound].
 func (s *FileStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
 	b, err := os.ReadFile(s.Path(key))
@@ -223,14 +211,12 @@ func (s *FileStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: FileStore: %w", err)
 	}
-	var ft fileToken
-	if err := json.Unmarshal(b, &ft); err != nil {
+	t, err := UnmarshalToken(b)
+	if err != nil {
 		// The error of encoding/json names a position, not the content.
 		return nil, fmt.Errorf("auth: FileStore: decoding %s: %w", s.Path(key), err)
 	}
-	t := &oauth2.Token{AccessToken: ft.AccessToken, TokenType: ft.TokenType,
-		RefreshToken: ft.RefreshToken, Expiry: ft.Expiry}
-	return TokenWithConsentTime(t, ft.ConsentedAt), nil
+	return t, nil
 }
 
 // Save writes tok to key's file atomically, with mode 0600. It does not take
@@ -239,9 +225,7 @@ func (s *FileStore) Save(_ context.Context, key string, tok *oauth2.Token) (err 
 	if tok == nil {
 		return errors.New("auth: nil token")
 	}
-	consented, _ := ConsentTime(tok)
-	b, err := json.Marshal(fileToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, ConsentedAt: consented})
+	b, err := MarshalToken(tok)
 	if err != nil {
 		return fmt.Errorf("auth: FileStore: encoding token: %w", err)
 	}

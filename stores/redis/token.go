@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -92,17 +91,6 @@ func (s *TokenStore) Key(key string) string { return keyName(s.prefix, "token", 
 // LockKey returns the Redis key of key's refresh lock.
 func (s *TokenStore) LockKey(key string) string { return keyName(s.prefix, "tokenlock", key) }
 
-// storedToken is the JSON form of a token in Redis. ConsentedAt came
-// later: a value without it decodes with it zero (unknown), and older
-// versions ignore it.
-type storedToken struct {
-	AccessToken  string    `json:"access_token"`
-	TokenType    string    `json:"token_type,omitempty"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	Expiry       time.Time `json:"expiry,omitzero"`
-	ConsentedAt  time.Time `json:"consented_at,omitzero"`
-}
-
 // Load returns the token stored under key, or an error wrapping
 // auth.ErrTokenNotFound.
 func (s *TokenStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
@@ -113,14 +101,12 @@ func (s *TokenStore) Load(ctx context.Context, key string) (*oauth2.Token, error
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: loading token %q: %w", key, err)
 	}
-	var st storedToken
-	if err := json.Unmarshal(b, &st); err != nil {
+	tok, err := auth.UnmarshalToken(b)
+	if err != nil {
 		// The decoder's message could quote part of the value: leave it out.
 		return nil, fmt.Errorf("redisstore: token %q in Redis is not valid JSON", key)
 	}
-	tok := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType,
-		RefreshToken: st.RefreshToken, Expiry: st.Expiry}
-	return auth.TokenWithConsentTime(tok, st.ConsentedAt), nil
+	return tok, nil
 }
 
 // Save stores tok and its consent time (auth.ConsentTime) under key,
@@ -130,9 +116,7 @@ func (s *TokenStore) Save(ctx context.Context, key string, tok *oauth2.Token) er
 	if tok == nil {
 		return errors.New("redisstore: nil token")
 	}
-	consented, _ := auth.ConsentTime(tok)
-	b, err := json.Marshal(storedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-		RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, ConsentedAt: consented})
+	b, err := auth.MarshalToken(tok)
 	if err != nil {
 		return fmt.Errorf("redisstore: encoding token %q failed", key)
 	}
