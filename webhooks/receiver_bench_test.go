@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jirahooks/jirahooks/internal/cputime"
 	"github.com/jirahooks/jirahooks/internal/jwtsign"
 )
 
@@ -60,7 +61,7 @@ func benchmarkReceive(b *testing.B, body []byte) {
 		b.Run("sub="+name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
-			defer reportCPU(b, processCPU())
+			defer reportCPU(b, cputime.Process())
 			for b.Loop() {
 				op()
 			}
@@ -131,7 +132,7 @@ type stdlibEvent struct {
 
 // reportCPU reports the CPU time used since start per operation.
 func reportCPU(b *testing.B, start time.Duration) {
-	if used := processCPU() - start; used > 0 && b.N > 0 {
+	if used := cputime.Process() - start; used > 0 && b.N > 0 {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

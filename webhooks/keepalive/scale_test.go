@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/cputime"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -153,9 +154,9 @@ func runScale(t *testing.T, n int, measureHeap bool) scaleResult {
 	for i, s := range sites {
 		require.NoError(t, r.AddSite(fmt.Sprintf("site-%06d", i), s, want...))
 	}
-	cpu0, gc0 := processCPU(), gcCPU()
+	cpu0, gc0 := cputime.Process(), gcCPU()
 	err := r.Run(ctx)
-	cpu, gc := processCPU()-cpu0, gcCPU()-gc0
+	cpu, gc := cputime.Process()-cpu0, gcCPU()-gc0
 	require.ErrorIs(t, err, context.Canceled)
 	var heap int64
 	if measureHeap {
@@ -363,9 +364,9 @@ func runScaleJiratest(t *testing.T, n int) (calls int, cpu time.Duration) {
 		require.NoError(t, err)
 		require.NoError(t, r.AddSite(fmt.Sprintf("site-%05d", i), c, want...))
 	}
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	require.ErrorIs(t, r.Run(ctx), context.Canceled)
-	cpu = processCPU() - cpu0
+	cpu = cputime.Process() - cpu0
 
 	assert.Empty(t, ev.of(keepalive.Lost, ""), "webhooks lost")
 	assert.Len(t, ev.of(keepalive.Registered, ""), n*scalePerSite, "webhooks registered")

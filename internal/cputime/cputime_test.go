@@ -1,0 +1,24 @@
+package cputime_test
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/jirahooks/jirahooks/internal/cputime"
+)
+
+func TestProcessCountsWorkDone(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("CPU time is not read on " + runtime.GOOS)
+	}
+	start := cputime.Process()
+	deadline := time.Now().Add(50 * time.Millisecond)
+	n := 0
+	for time.Now().Before(deadline) {
+		n++
+	}
+	assert.Greater(t, cputime.Process(), start, "50 ms of busy work (%d loops) used no CPU time", n)
+}
