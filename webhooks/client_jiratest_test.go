@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
@@ -183,7 +184,7 @@ func TestE2EClientFaults(t *testing.T) {
 	jira := jiratest.NewServer()
 	defer jira.Close()
 	app := jira.AddOAuthApp("client-id", []byte("client-secret"))
-	s := webhooks.NewRecordingClock(jira.Now()) // retry waits pass at once, recorded
+	s := testclock.New(jira.Now()) // retry waits pass at once, recorded
 	counter := &e2eCounter{next: app.HTTPClient().Transport}
 	c := e2eClient(t, jira, &http.Client{Transport: counter}, webhooks.WithClock(s))
 	ctx := t.Context()

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/internal/retry"
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/pagination"
 )
 
@@ -543,7 +544,7 @@ func TestClientRetryAfter(t *testing.T) {
 				}
 				ctReply(w, 200, ctSeedListResponse)
 			})
-			s := NewRecordingClock(testEpoch)
+			s := testclock.New(testEpoch)
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 			page, err := c.List(nil).Next(t.Context())
 			require.NoError(t, err, "List")
@@ -573,7 +574,7 @@ func TestClientRetriesIdempotentCalls(t *testing.T) {
 			j := ctServe(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				ctReply(w, 429, `{"errorMessages":["Rate limit exceeded"]}`)
 			})
-			s := NewRecordingClock(testEpoch)
+			s := testclock.New(testEpoch)
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s), WithBackoff(100*time.Millisecond, time.Second))
 			err := call(t.Context(), c)
 			var e *APIError
@@ -618,7 +619,7 @@ func TestClientRetryLimitsAndStatuses(t *testing.T) {
 				}
 				ctReply(w, tc.status, `{}`)
 			})
-			s := NewRecordingClock(testEpoch)
+			s := testclock.New(testEpoch)
 			c := ctClient(t, j.URL, append([]ClientOption{WithHTTPClient(j.Client()), WithClock(s)}, tc.opts...)...)
 			_, err := c.Refresh(t.Context(), 1)
 			var e *APIError
@@ -641,7 +642,7 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 				w.Header().Set("Retry-After", "1")
 				ctReply(w, status, `{}`)
 			})
-			s := NewRecordingClock(testEpoch)
+			s := testclock.New(testEpoch)
 			c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 			regs, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
 			var e *APIError
@@ -663,7 +664,7 @@ func TestClientNeverRetriesRegister(t *testing.T) {
 				conn.Close()
 			}
 		})
-		s := NewRecordingClock(testEpoch)
+		s := testclock.New(testEpoch)
 		c := ctClient(t, j.URL, WithHTTPClient(j.Client()), WithClock(s))
 		_, err := c.Register(t.Context(), "https://a.example/h", Details{Events: []EventName{IssueCreated}, JQLFilter: "project = A"})
 		assert.Error(t, err, "Register over a dead connection")

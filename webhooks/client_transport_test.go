@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/jirahooks/jirahooks/internal/testclock"
 )
 
 // errTransport fails every request with err and counts them.
@@ -52,7 +54,7 @@ func TestClientRetriesOnlyTransientTransportErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tr := &errTransport{err: tc.err}
-			s := NewRecordingClock(testEpoch)
+			s := testclock.New(testEpoch)
 			c := ctClient(t, "https://x.atlassian.net", WithHTTPClient(&http.Client{Transport: tr}), WithClock(s))
 			err := c.Delete(t.Context(), 1)
 			assert.ErrorIs(t, err, tc.err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
@@ -28,7 +29,7 @@ func TestWithClockWaitsOnTheGivenClock(t *testing.T) {
 	}))
 	defer srv.Close()
 	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
-	clk := webhooks.NewRecordingClock(start)
+	clk := testclock.New(start)
 	c, err := webhooks.NewClient(srv.URL, webhooks.WithClock(clk))
 	require.NoError(t, err)
 	exp, err := c.Refresh(t.Context(), 1)

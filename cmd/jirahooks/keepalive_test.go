@@ -11,17 +11,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
 const day = 24 * time.Hour
 
-// siteClock is a jiratest clock as the Refresher's clock; keepalive --once
-// never sleeps.
-type siteClock struct{ *jiratest.Clock }
-
-func (siteClock) Sleep(ctx context.Context, d time.Duration) error {
-	panic("keepalive --once slept")
+// onceClock returns the site's fake clock as the Refresher's clock;
+// keepalive --once never sleeps.
+func onceClock(c *jiratest.Clock) *testclock.Clock {
+	clk := testclock.Of(c)
+	clk.Wait = func(context.Context, time.Duration) error { panic("keepalive --once slept") }
+	return clk
 }
 
 func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
@@ -31,7 +32,7 @@ func TestKeepaliveOnceRefreshesEverything(t *testing.T) {
 	jh(t, env, "", "register", "--body", twoHooks).want(t, exitOK)
 	s.jira.Advance(28 * day) // within three days of expiry
 
-	clock := siteClock{s.jira.Clock()}
+	clock := onceClock(s.jira.Clock())
 	r := jhClock(t, clock, env, "", "keepalive", "--once").want(t, exitOK)
 	assert.Contains(t, r.stdout, "refreshed", "keepalive --once")
 	assert.Contains(t, r.stdout, "2 webhooks kept alive", "keepalive --once")

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 	redisstore "github.com/jirahooks/jirahooks/stores/redis"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -117,33 +118,29 @@ func (x *exclusive) wrap(fn func(context.Context) error) func(context.Context) e
 	}
 }
 
-// stopClock makes a jiratest.Clock a webhooks.Clock for one replica's
-// Refresher: Sleep advances the fake time, then calls check, until the time
-// would pass stop; then it sets the clock to stop, closes reached and
-// blocks until the Refresher's context ends.
-type stopClock struct {
-	*jiratest.Clock
-	stop    time.Time
-	reached chan struct{}
-	check   func()
-}
-
-func (c *stopClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if target := c.Now().Add(d); target.After(c.stop) {
-		if rest := c.stop.Sub(c.Now()); rest > 0 {
-			c.Advance(rest)
-			c.check()
+// newStopClock returns a fake clock on c for one replica's Refresher:
+// Sleep advances the fake time, then calls check, until the time would pass
+// stop; then it sets the clock to stop, closes reached and blocks until the
+// Refresher's context ends.
+func newStopClock(c *jiratest.Clock, stop time.Time, reached chan struct{}, check func()) *testclock.Clock {
+	clk := testclock.Of(c)
+	clk.Wait = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		close(c.reached)
-		<-ctx.Done()
-		return ctx.Err()
+		if target := c.Now().Add(d); target.After(stop) {
+			if rest := stop.Sub(c.Now()); rest > 0 {
+				c.Advance(rest)
+				check()
+			}
+			close(reached)
+			return testclock.Park(ctx, d)
+		}
+		c.Advance(d)
+		check()
+		return nil
 	}
-	c.Advance(d)
-	c.check()
-	return nil
+	return clk
 }
 
 // kinds counts a Refresher's events by kind.
@@ -206,18 +203,18 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 		logs    syncBuffer
 		lease   *redisstore.Lease
 		r       *keepalive.Refresher
-		clock   *stopClock
+		reached chan struct{} // closed when the replica's clock reaches its stop
 		events  kinds
 		cancel  context.CancelFunc
 		done    chan error
 		started time.Time
 	}
 	newReplica := func(stop time.Time) *replicaState {
-		rp := &replicaState{done: make(chan error, 1)}
+		rp := &replicaState{done: make(chan error, 1), reached: make(chan struct{})}
 		log := slog.New(slog.NewTextHandler(&rp.logs, nil))
 		rp.lease = redisstore.NewLease(rs.switchedClient(t, &rp.sw), "refresher", fastLease(log))
-		rp.clock = &stopClock{Clock: site.Clock(), stop: stop, reached: make(chan struct{}), check: check}
-		rp.r = &keepalive.Refresher{Clock: rp.clock, Logger: quietLog, OnEvent: rp.events.on}
+		clock := newStopClock(site.Clock(), stop, rp.reached, check)
+		rp.r = &keepalive.Refresher{Clock: clock, Logger: quietLog, OnEvent: rp.events.on}
 		c, err := webhooks.NewClient(site.URL(), webhooks.WithHTTPClient(app.HTTPClient()))
 		require.NoError(t, err)
 		require.NoError(t, rp.r.AddSite("acme", c, want...))
@@ -239,7 +236,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	run(a)
 	eventually(t, 5*time.Second, "replica A to take the lease", a.lease.Held)
 	run(b)
-	<-a.clock.reached // A has kept the webhooks alive for 100 days
+	<-a.reached // A has kept the webhooks alive for 100 days
 	require.False(t, b.lease.Held(), "replica B held the lease while A did")
 	require.Zero(t, b.events.count(keepalive.Refreshed), "replica B refreshed while A held the lease")
 	refreshedByA := a.events.count(keepalive.Refreshed)
@@ -251,7 +248,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 	a.cancel()
 	assert.ErrorIs(t, <-a.done, context.Canceled, "A's Run")
 	select {
-	case <-b.clock.reached: // B kept them alive for another 150 days
+	case <-b.reached: // B kept them alive for another 150 days
 	case <-time.After(30 * time.Second):
 		require.FailNow(t, "replica B did not reach day 250", "B holds the lease: %v", b.lease.Held())
 	}

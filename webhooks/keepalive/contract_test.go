@@ -33,6 +33,7 @@ var (
 // TestContractFields builds a Refresher and an Event from the fields apps
 // set and read.
 func TestContractFields(t *testing.T) {
+	t.Parallel()
 	r := &keepalive.Refresher{
 		Margin: keepalive.DefaultMargin, Jitter: keepalive.DefaultJitter, RiskThreshold: keepalive.DefaultRiskThreshold,
 		MaxBackoff: keepalive.DefaultMaxBackoff, BatchSize: keepalive.DefaultBatchSize, Concurrency: keepalive.DefaultConcurrency,

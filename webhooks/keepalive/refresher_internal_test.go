@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -589,32 +590,27 @@ func TestFailureMidSyncResumes(t *testing.T) {
 	rfAssertDeclared(t, f, a, b)
 }
 
-// rfBlockingClock is a real-looking clock whose Sleep blocks until ctx ends,
-// telling the test each time it starts sleeping.
-type rfBlockingClock struct {
-	*jiratest.Clock
-	sleeping chan time.Duration
-}
-
-func newRFBlockingClock() *rfBlockingClock {
-	return &rfBlockingClock{Clock: newRFClock(), sleeping: make(chan time.Duration)}
-}
-
-func (c *rfBlockingClock) Sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case c.sleeping <- d:
-	case <-ctx.Done():
-		return ctx.Err()
+// newRFBlockingClock returns a fake clock whose Sleep blocks until ctx
+// ends, sending the wait on sleeping each time it starts sleeping.
+func newRFBlockingClock() (c *testclock.Clock, sleeping chan time.Duration) {
+	c = testclock.New(rfStart)
+	sleeping = make(chan time.Duration)
+	c.Wait = func(ctx context.Context, d time.Duration) error {
+		select {
+		case sleeping <- d:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return testclock.Park(ctx, d)
 	}
-	<-ctx.Done()
-	return ctx.Err()
+	return c, sleeping
 }
 
 // TestRunCancelLeavesNoGoroutine counts the process's goroutines: it runs
 // serially.
 func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
-	c := newRFBlockingClock()
+	c, sleeping := newRFBlockingClock()
 	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet}
 	for i := range 10 {
@@ -623,7 +619,7 @@ func TestRunCancelLeavesNoGoroutine(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
-	<-c.sleeping // all ten synced, sleeping till the settle check
+	<-sleeping // all ten synced, sleeping till the settle check
 	assert.Equal(t, 10, f.count("register"), "register calls")
 	assert.ErrorIs(t, r.Run(ctx), ErrRunning, "second Run")
 	cancel()
@@ -666,16 +662,16 @@ func TestRunCancelDuringSync(t *testing.T) {
 
 func TestAddSiteWakesRun(t *testing.T) {
 	t.Parallel()
-	c := newRFBlockingClock()
+	c, sleeping := newRFBlockingClock()
 	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	assert.Equal(t, idleInterval, <-c.sleeping, "with no sites, the sleep")
+	assert.Equal(t, idleInterval, <-sleeping, "with no sites, the sleep")
 	require.NoError(t, r.AddSite("late", f, rfDecl("https://app.example/h", "project = A")))
-	<-c.sleeping
+	<-sleeping
 	assert.Equal(t, 1, f.count("register"), "the site added while sleeping was not synced")
 	assert.Error(t, r.AddSite("late", f), "AddSite accepted a name twice")
 	assert.True(t, r.RemoveSite("late"), "RemoveSite of a site")
@@ -738,11 +734,8 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 			f.failNext(op, errors.New("flaky"))
 		}
 	}
-	stop := &rfStopClock{Clock: c, end: end, cancel: cancel}
-	r := &Refresher{Clock: stop, Logger: rfQuiet}
-	require.NoError(t, r.AddSite("s", f, want...))
 	var expired int
-	stop.check = func() {
+	check := func() {
 		// Nothing declared may be missing past the first hour, nor expired.
 		hooks := f.snapshot()
 		if c.Now().Sub(start) > time.Hour && len(hooks) != len(want) {
@@ -754,30 +747,30 @@ func TestRunKeepsAliveForAYear(t *testing.T) {
 			}
 		}
 	}
+	r := &Refresher{Clock: newRFStopClock(c, end, cancel, check), Logger: rfQuiet}
+	require.NoError(t, r.AddSite("s", f, want...))
 	r.Run(ctx)
 	assert.Zero(t, expired, "wake-ups with webhooks missing")
 	rfAssertDeclared(t, f, want...)
 	assert.LessOrEqual(t, f.count("refresh"), 14, "refresh calls in a year")
 }
 
-// rfStopClock advances a jiratest.Clock, checks the world before each
-// sleep, and cancels when the end is reached.
-type rfStopClock struct {
-	*jiratest.Clock
-	end    time.Time
-	cancel context.CancelFunc
-	check  func()
-}
-
-func (c *rfStopClock) Sleep(ctx context.Context, d time.Duration) error {
-	if c.check != nil {
-		c.check()
+// newRFStopClock returns a fake clock on c whose Sleep calls check (if
+// not nil) and advances c, until a sleep would pass end: that one calls
+// cancel and returns context.Canceled instead.
+func newRFStopClock(c *jiratest.Clock, end time.Time, cancel context.CancelFunc, check func()) *testclock.Clock {
+	stop := testclock.Of(c)
+	stop.Wait = func(ctx context.Context, d time.Duration) error {
+		if check != nil {
+			check()
+		}
+		if c.Now().Add(d).After(end) {
+			cancel()
+			return context.Canceled
+		}
+		return c.Sleep(ctx, d)
 	}
-	if c.Now().Add(d).After(c.end) {
-		c.cancel()
-		return context.Canceled
-	}
-	return c.Clock.Sleep(ctx, d)
+	return stop
 }
 
 func TestFailureNearAndAfterExpiry(t *testing.T) {
@@ -849,7 +842,7 @@ func (l *listedTwice) List(*webhooks.ListOptions) *pagination.Pager[webhooks.Web
 // only until the retry.
 func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
 	t.Parallel()
-	c := newRFBlockingClock()
+	c, sleeping := newRFBlockingClock()
 	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
 	f.add("https://app.example/h", webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A"}, c.Now().Add(30*rfDay))
@@ -858,11 +851,11 @@ func TestSyncBesideRunWakesItForAnEarlierRetry(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	require.Equal(t, 27*rfDay, <-c.sleeping, "Run's sleep after the first sync")
+	require.Equal(t, 27*rfDay, <-sleeping, "Run's sleep after the first sync")
 	f.failNext("list", errors.New("boom"))
 	require.Error(t, r.Sync(t.Context()), "Sync succeeded, want the injected failure")
 	select {
-	case d := <-c.sleeping:
+	case d := <-sleeping:
 		assert.GreaterOrEqual(t, d, minRetry/2, "after the failed Sync, Run's sleep, want the retry's backoff")
 		assert.LessOrEqual(t, d, time.Hour, "after the failed Sync, Run's sleep, want the retry's backoff")
 	case <-time.After(5 * time.Second):

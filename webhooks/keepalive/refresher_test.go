@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jirahooks/jirahooks/internal/testclock"
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
 	"github.com/jirahooks/jirahooks/webhooks/keepalive"
@@ -162,13 +163,14 @@ func rfAssertExpire(t *testing.T, s *rfSite, want time.Time) {
 	}
 }
 
-// rfSimClock drives a Refresher's Run through simulated time on a
-// jiratest.Clock: Sleep advances the clock, doing the scripted actions at
-// their times on the way and calling check after each sleep, and cancels
-// Run once the end is reached. Run calls Sleep only while no sync is in
-// flight, so the actions never race with the Refresher.
-type rfSimClock struct {
-	*jiratest.Clock
+// rfSim drives a Refresher's Run through simulated time on a
+// jiratest.Clock. Its clock's Sleep advances the time, doing the scripted
+// actions at their times on the way and calling check after each action
+// and each sleep, and cancels Run once the end is reached. Run calls Sleep
+// only while no sync is in flight, so the actions never race with the
+// Refresher.
+type rfSim struct {
+	clock   *testclock.Clock // the Refresher's clock
 	end     time.Time
 	cancel  context.CancelFunc
 	actions []rfSimAction // in time order
@@ -180,43 +182,51 @@ type rfSimAction struct {
 	do func()
 }
 
-func (c *rfSimClock) at(t time.Time, do func()) {
-	c.actions = append(c.actions, rfSimAction{t, do})
-	slices.SortStableFunc(c.actions, func(a, b rfSimAction) int { return a.at.Compare(b.at) })
+// newRFSim returns a simulation on c that ends at end by calling cancel.
+func newRFSim(c *jiratest.Clock, end time.Time, cancel context.CancelFunc) *rfSim {
+	s := &rfSim{clock: testclock.Of(c), end: end, cancel: cancel}
+	s.clock.Wait = s.sleep
+	return s
 }
 
-func (c *rfSimClock) advanceTo(t time.Time) {
-	if d := t.Sub(c.Now()); d > 0 {
-		c.Advance(d)
+// at schedules do at time t.
+func (s *rfSim) at(t time.Time, do func()) {
+	s.actions = append(s.actions, rfSimAction{t, do})
+	slices.SortStableFunc(s.actions, func(a, b rfSimAction) int { return a.at.Compare(b.at) })
+}
+
+func (s *rfSim) advanceTo(t time.Time) {
+	if d := t.Sub(s.clock.Now()); d > 0 {
+		s.clock.Advance(d)
 	}
 }
 
-func (c *rfSimClock) Sleep(ctx context.Context, d time.Duration) error {
+func (s *rfSim) sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	target := c.Now().Add(d)
+	target := s.clock.Now().Add(d)
 	limit := target
-	if c.end.Before(limit) {
-		limit = c.end
+	if s.end.Before(limit) {
+		limit = s.end
 	}
-	for len(c.actions) > 0 && !c.actions[0].at.After(limit) {
-		a := c.actions[0]
-		c.actions = c.actions[1:]
-		c.advanceTo(a.at)
+	for len(s.actions) > 0 && !s.actions[0].at.After(limit) {
+		a := s.actions[0]
+		s.actions = s.actions[1:]
+		s.advanceTo(a.at)
 		a.do()
-		if c.check != nil {
-			c.check()
+		if s.check != nil {
+			s.check()
 		}
 	}
-	if target.After(c.end) {
-		c.advanceTo(c.end)
-		c.cancel()
+	if target.After(s.end) {
+		s.advanceTo(s.end)
+		s.cancel()
 		return context.Canceled
 	}
-	c.advanceTo(target)
-	if c.check != nil {
-		c.check()
+	s.advanceTo(target)
+	if s.check != nil {
+		s.check()
 	}
 	return nil
 }
@@ -228,14 +238,14 @@ func TestRefresherReRegistersWebhookDeletedBehindItsBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	start := s.srv.Now()
-	clock := &rfSimClock{Clock: s.srv.Clock(), end: start.Add(4 * rfDay), cancel: cancel}
+	sim := newRFSim(s.srv.Clock(), start.Add(4*rfDay), cancel)
 	var victim jiratest.Webhook
-	clock.at(start.Add(2*rfDay), func() {
+	sim.at(start.Add(2*rfDay), func() {
 		victim = s.srv.Webhooks(s.app)[1]
 		assert.NoError(t, s.client(t).Delete(t.Context(), victim.ID), "deleting webhook %d", victim.ID)
 	})
 	var ev rfEvents
-	r := &keepalive.Refresher{Clock: clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
+	r := &keepalive.Refresher{Clock: sim.clock, Logger: rfQuiet, OnEvent: ev.on, CheckInterval: rfDay}
 	require.NoError(t, r.AddSite("acme", s.client(t), want...))
 	require.ErrorIs(t, r.Run(ctx), context.Canceled, "Run")
 	lost := ev.of(keepalive.Lost, "acme")

@@ -129,13 +129,13 @@ func runScale(t *testing.T, n int, measureHeap bool) scaleResult {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	clk := &rfSimClock{Clock: jiratest.NewClock(start), end: start.Add(scaleDays * rfDay), cancel: cancel}
+	sim := newRFSim(jiratest.NewClock(start), start.Add(scaleDays*rfDay), cancel)
 	want := rfDeclarations(scalePerSite)
 	sites := make([]*memSite, n)
 	rnd := rand.New(rand.NewPCG(uint64(n), 1))
 	for i := range sites {
 		// Registered before the run, at some moment of the last 27 days.
-		sites[i] = newMemSite(clk.Clock, want, start.Add(3*rfDay+time.Duration(rnd.Int64N(int64(27*rfDay)))))
+		sites[i] = newMemSite(sim.clock.Clock, want, start.Add(3*rfDay+time.Duration(rnd.Int64N(int64(27*rfDay)))))
 	}
 	var before int64
 	if measureHeap {
@@ -143,7 +143,7 @@ func runScale(t *testing.T, n int, measureHeap bool) scaleResult {
 	}
 
 	var lost, registered atomic.Int64
-	r := &keepalive.Refresher{Clock: clk, Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
+	r := &keepalive.Refresher{Clock: sim.clock, Logger: rfQuiet, OnEvent: func(e keepalive.Event) {
 		switch e.Kind {
 		case keepalive.Lost:
 			lost.Add(1)
@@ -168,7 +168,7 @@ func runScale(t *testing.T, n int, measureHeap bool) scaleResult {
 	assert.Zero(t, lost.Load(), "webhooks lost")
 	assert.Zero(t, registered.Load(), "webhooks registered")
 	assert.Zero(t, st.Failures)
-	end := clk.Now()
+	end := sim.clock.Now()
 	var refreshes int64
 	for i, s := range sites {
 		s.mu.Lock()
@@ -353,9 +353,9 @@ func runScaleJiratest(t *testing.T, n int) (calls int, cpu time.Duration) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	sim := &rfSimClock{Clock: clk, end: clk.Now().Add(scaleDays * rfDay), cancel: cancel}
+	sim := newRFSim(clk, clk.Now().Add(scaleDays*rfDay), cancel)
 	var ev rfEvents
-	r := &keepalive.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
+	r := &keepalive.Refresher{Clock: sim.clock, Logger: rfQuiet, OnEvent: ev.on}
 	want := rfDeclarations(scalePerSite)
 	apps := make([]*jiratest.App, n)
 	for i := range apps {

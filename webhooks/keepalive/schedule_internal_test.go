@@ -110,7 +110,7 @@ func TestScheduleTakesDueInOrderAndCompacts(t *testing.T) {
 // then sleeps as long as the other sites allow.
 func TestRemoveSiteWakesRun(t *testing.T) {
 	t.Parallel()
-	c := newRFBlockingClock()
+	c, sleeping := newRFBlockingClock()
 	f := newRFJira(c.Clock)
 	r := &Refresher{Clock: c, Logger: rfQuiet, Jitter: -1}
 	d := rfDecl("https://app.example/h", "project = A", webhooks.IssueCreated)
@@ -120,10 +120,10 @@ func TestRemoveSiteWakesRun(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	require.Equal(t, 27*rfDay, <-c.sleeping, "sleep after the first sync")
+	require.Equal(t, 27*rfDay, <-sleeping, "sleep after the first sync")
 	require.True(t, r.RemoveSite("s"))
 	select {
-	case d := <-c.sleeping:
+	case d := <-sleeping:
 		assert.Equal(t, idleInterval, d, "sleep with no site left")
 	case <-time.After(5 * time.Second):
 		require.FailNow(t, "RemoveSite did not wake Run")
@@ -150,8 +150,7 @@ func TestRunCancelledKeepsSitesScheduled(t *testing.T) {
 	f.before = nil
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	defer cancel2()
-	stop := &rfStopClock{Clock: c, end: c.Now().Add(time.Hour), cancel: cancel2}
-	r.Clock = stop // no Run in flight: safe to change here, in a test
+	r.Clock = newRFStopClock(c, c.Now().Add(time.Hour), cancel2, nil) // no Run in flight: safe to change here, in a test
 	require.ErrorIs(t, r.Run(ctx2), context.Canceled)
 	assert.Equal(t, 4, f.count("list"), "each site listed once more by the second Run")
 	assert.Zero(t, r.Stats().Failures, "a shutdown is not a failure")

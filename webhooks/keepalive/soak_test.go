@@ -45,10 +45,10 @@ func TestSoak(t *testing.T) {
 	start := clk.Now()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	sim := &rfSimClock{Clock: clk, end: start.Add(days * rfDay), cancel: cancel}
+	sim := newRFSim(clk, start.Add(days*rfDay), cancel)
 
 	var ev rfEvents
-	r := &keepalive.Refresher{Clock: sim, Logger: rfQuiet, OnEvent: ev.on}
+	r := &keepalive.Refresher{Clock: sim.clock, Logger: rfQuiet, OnEvent: ev.on}
 	sites := make([]*rfSite, nSites)
 	name := func(i int) string { return fmt.Sprintf("site-%02d", i) }
 	for i := range sites {

@@ -9,17 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/jirahooks/jirahooks/jiratest"
+	"github.com/jirahooks/jirahooks/internal/testclock"
 )
-
-// rfParkClock is a clock whose Sleep parks until ctx ends: a Run that
-// misses a wake-up sleeps for ever.
-type rfParkClock struct{ *jiratest.Clock }
-
-func (c *rfParkClock) Sleep(ctx context.Context, d time.Duration) error {
-	<-ctx.Done()
-	return ctx.Err()
-}
 
 // A site added while Run is between finding nothing due and going to sleep
 // still wakes it. Without the wake installed in the same critical section
@@ -27,7 +18,8 @@ func (c *rfParkClock) Sleep(ctx context.Context, d time.Duration) error {
 func TestAddSiteRacingRunsSleepIsNotLost(t *testing.T) {
 	t.Parallel()
 	for i := range 3000 {
-		c := &rfParkClock{Clock: newRFClock()}
+		c := testclock.New(rfStart)
+		c.Wait = testclock.Park // a Run that misses a wake-up sleeps for ever
 		f := newRFJira(c.Clock)
 		r := &Refresher{Clock: c, Logger: rfQuiet}
 		ctx, cancel := context.WithCancel(t.Context())
