@@ -44,6 +44,7 @@ func parsePackage(t *testing.T) (*gotoken.FileSet, []*ast.File) {
 // go-json-experiment/json: the module's types in our API would change
 // when it is replaced by the standard library's encoding/json/v2.
 func TestAPIHidesJSONModule(t *testing.T) {
+	t.Parallel()
 	_, files := parsePackage(t)
 	for _, f := range files {
 		// The file's names of the module's packages.
@@ -111,6 +112,7 @@ func TestAPIHidesJSONModule(t *testing.T) {
 // forever and overflow the stack; payloadTypes must list every such type,
 // which the test finds in the source.
 func TestUnmarshalJSONTerminates(t *testing.T) {
+	t.Parallel()
 	withMethod := map[string]bool{}
 	_, files := parsePackage(t)
 	for _, f := range files {

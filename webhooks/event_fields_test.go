@@ -15,6 +15,7 @@ import (
 // TestIssueFieldsConcurrentFirstUse reads the fields of one event from
 // several goroutines at once, the first use listing them (run with -race).
 func TestIssueFieldsConcurrentFirstUse(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile(filepath.Join("testdata", "issue_updated_large.json"))
 	require.NoError(t, err)
 	e, err := ParseEvent(body)
@@ -49,6 +50,7 @@ func TestIssueFieldsConcurrentFirstUse(t *testing.T) {
 // TestIssueFieldsOutsideParseEvent decodes issues the other ways: as part
 // of someone else's struct, with encoding/json or json/v2's defaults.
 func TestIssueFieldsOutsideParseEvent(t *testing.T) {
+	t.Parallel()
 	const in = `{"wrapper": {"id": 7, "key": "PAY-7", "fields": {"summary": "s", "customfield_1": [1, 2], "labels": ["a", 3, "b"]}}}`
 	for name, unmarshal := range map[string]func([]byte, any) error{
 		"encoding/json": json.Unmarshal,

@@ -59,13 +59,14 @@ func attempt(id string, retry int) *http.Request {
 }
 
 func TestHandlerRetriesCommitThroughAStoreOutage(t *testing.T) {
+	t.Parallel()
 	mem, clock := newTestStore(time.Hour, 100)
 	store := &outageStore{MemoryStore: mem, failures: 3}
 	rec := newRecorder(HubSignature(testSecret), WithDedupeStore(store))
 
 	// The callback ends the request's context, as a client that hangs up
 	// would: the commit goes on regardless.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	rec.h.OnAny(func(context.Context, *Event) error { cancel(); return nil })
 	id := webhookstest.NewDeliveryID()
@@ -85,6 +86,7 @@ func TestHandlerRetriesCommitThroughAStoreOutage(t *testing.T) {
 }
 
 func TestHandlerGivesUpCommitAfterTheRetryTime(t *testing.T) {
+	t.Parallel()
 	mem, clock := newTestStore(time.Hour, 100)
 	store := &outageStore{MemoryStore: mem, failures: -1}
 	rec := newRecorder(HubSignature(testSecret), WithDedupeStore(store), WithCommitRetry(200*time.Millisecond))
@@ -108,6 +110,7 @@ func TestHandlerGivesUpCommitAfterTheRetryTime(t *testing.T) {
 }
 
 func TestHandlerDefaultCommitRetryOutlastsAShortOutage(t *testing.T) {
+	t.Parallel()
 	h := NewHandler(HubSignature(testSecret))
 	assert.GreaterOrEqual(t, h.commitFor, 10*time.Second)
 	assert.Equal(t, DefaultCommitRetry, h.commitFor)
@@ -115,6 +118,7 @@ func TestHandlerDefaultCommitRetryOutlastsAShortOutage(t *testing.T) {
 }
 
 func TestReplayRetriesCommitThroughAStoreOutage(t *testing.T) {
+	t.Parallel()
 	mem, clock := newTestStore(time.Hour, 100)
 	store := &outageStore{MemoryStore: mem, failures: 2}
 	h := NewHandler(HubSignature(testSecret), WithDedupeStore(store))
@@ -122,15 +126,15 @@ func TestReplayRetriesCommitThroughAStoreOutage(t *testing.T) {
 	h.OnAny(func(context.Context, *Event) error { runs++; return nil })
 	f := FailedWebhook{ID: webhookstest.NewDeliveryID(), Body: string(webhookstest.Payload("issue_updated"))}
 
-	require.NoError(t, h.Replay(context.Background(), "acme", f))
+	require.NoError(t, h.Replay(t.Context(), "acme", f))
 	assert.Equal(t, 3, store.commitCalls())
 	clock.Advance(reservationTTL + time.Minute)
-	assert.ErrorIs(t, h.Replay(context.Background(), "acme", f), ErrDuplicate)
+	assert.ErrorIs(t, h.Replay(t.Context(), "acme", f), ErrDuplicate)
 	assert.Equal(t, 1, runs)
 
 	store.setFailures(-1)
 	h = NewHandler(HubSignature(testSecret), WithDedupeStore(store), WithCommitRetry(100*time.Millisecond))
 	h.OnAny(func(context.Context, *Event) error { return nil })
 	f.ID = webhookstest.NewDeliveryID()
-	assert.ErrorIs(t, h.Replay(context.Background(), "acme", f), ErrNotRecorded)
+	assert.ErrorIs(t, h.Replay(t.Context(), "acme", f), ErrNotRecorded)
 }

@@ -75,6 +75,7 @@ func post(t *testing.T, srv *httptest.Server) int {
 }
 
 func TestHandlerRefusesATrickledBody(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(HubSignature(testSecret), WithBodyReadTimeout(500*time.Millisecond))
 	srv := httptest.NewServer(rec.h) // no ReadTimeout: the handler's own bound is all there is
 	t.Cleanup(srv.Close)
@@ -88,12 +89,14 @@ func TestHandlerRefusesATrickledBody(t *testing.T) {
 }
 
 func TestHandlerBodyReadTimeoutDefault(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, DefaultBodyReadTimeout, NewHandler(nil).readTimeout)
 	assert.Equal(t, DefaultBodyReadTimeout, NewHandler(nil, WithBodyReadTimeout(-1)).readTimeout, "d <= 0 keeps the default")
 	assert.Equal(t, time.Second, NewHandler(nil, WithBodyReadTimeout(time.Second)).readTimeout)
 }
 
 func TestHandlerBodyReadTimeoutDoesNotBoundCallbacks(t *testing.T) {
+	t.Parallel()
 	const timeout = 500 * time.Millisecond
 	h := NewHandler(HubSignature(testSecret), WithBodyReadTimeout(timeout))
 	var ctxErr atomic.Value
@@ -124,6 +127,7 @@ func (p plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 func (p plainWriter) WriteHeader(code int)        { p.w.WriteHeader(code) }
 
 func TestHandlerWithoutReadDeadlineSupport(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(HubSignature(testSecret), WithBodyReadTimeout(time.Millisecond))
 
 	w := rec.serve(webhookstest.NewRequest("/hooks", webhookstest.Payload("issue_updated"), webhookstest.Hub{Secret: testSecret}))
@@ -138,6 +142,7 @@ func TestHandlerWithoutReadDeadlineSupport(t *testing.T) {
 }
 
 func TestHandlerLeavesAStricterServerReadTimeout(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(HubSignature(testSecret), WithBodyReadTimeout(time.Minute))
 	srv := httptest.NewUnstartedServer(rec.h)
 	srv.Config.ReadTimeout = 500 * time.Millisecond

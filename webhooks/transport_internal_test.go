@@ -12,6 +12,7 @@ import (
 // The doer handed to the generated clients sends nothing off the Jira site
 // the Client was made for, whatever URL a request carries.
 func TestDoerSendsOnlyToTheSite(t *testing.T) {
+	t.Parallel()
 	hits := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
 	defer srv.Close()

@@ -22,6 +22,7 @@ import (
 // keys, and the values compared with a "type" member (ADF node types such
 // as "text" or "status").
 func TestWireNamesOnlyInTags(t *testing.T) {
+	t.Parallel()
 	fset, files := parsePackage(t)
 	var parsed []*ast.File
 	for _, f := range files {

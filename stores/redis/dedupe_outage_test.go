@@ -21,6 +21,7 @@ import (
 // the reservation lives. Once it is back, copies of the delivery must be
 // dropped as duplicates: the callback ran once and must not run again.
 func TestRedisKilledBetweenReserveAndCommitRunsNoCallbackTwice(t *testing.T) {
+	t.Parallel()
 	rs := startRedisAOF(t)
 	const reservationTTL = time.Second
 	store := redisstore.NewDedupeStore(rs.client(t), &redisstore.DedupeOptions{ReservationTTL: reservationTTL})

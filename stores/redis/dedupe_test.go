@@ -233,6 +233,7 @@ func TestHandlerAnswers500WhenRedisIsUnreachable(t *testing.T) {
 }
 
 func TestDeliveriesDuringARedisRestart(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	var runs atomic.Int64
 	r := newReplicas(t, rs, 1, func(context.Context, *webhooks.Event) error { runs.Add(1); return nil })[0]

@@ -165,6 +165,7 @@ func (k *kinds) count(kind keepalive.EventKind) int {
 }
 
 func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	site := jiratest.NewServer()
 	t.Cleanup(site.Close)
@@ -272,6 +273,7 @@ func TestTwoRefreshersOneKilledTheOtherTakesOver(t *testing.T) {
 }
 
 func TestLeaseLostOnPartitionThenRegained(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	var x exclusive
 	var causes []error
@@ -316,6 +318,7 @@ func TestLeaseLostOnPartitionThenRegained(t *testing.T) {
 }
 
 func TestLeaseAcrossARedisRestart(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	l := redisstore.NewLease(rs.client(t), "job", fastLease(quietLog))
 	var starts atomic.Int64
@@ -341,6 +344,7 @@ func TestLeaseAcrossARedisRestart(t *testing.T) {
 }
 
 func TestLeaseRunReturnsWhatFnReturns(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	rdb := rs.client(t)
 	l := redisstore.NewLease(rdb, "job", nil)
@@ -365,6 +369,7 @@ func TestLeaseRunReturnsWhatFnReturns(t *testing.T) {
 }
 
 func TestLeaseStaysHeldWhileFnStops(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	opts := &redisstore.LeaseOptions{TTL: 200 * time.Millisecond, RenewEvery: 50 * time.Millisecond,
 		PollEvery: 20 * time.Millisecond, Logger: quietLog}

@@ -139,6 +139,15 @@ func (s *redisServer) client(t testing.TB) *redis.Client {
 	return c
 }
 
+// clientWithoutRetries is client without go-redis's retries, for a check
+// that only needs to see a command fail against a stopped server.
+func (s *redisServer) clientWithoutRetries(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // String describes the server for test logs.
 func (s *redisServer) String() string { return fmt.Sprintf("redis-server on %s", s.Addr()) }
 
