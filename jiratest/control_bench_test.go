@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 )
 
@@ -20,16 +22,19 @@ func BenchmarkEmit(b *testing.B) {
 	app := s.AddOAuthApp("app", []byte("secret"))
 	body := `{"url": "` + recv.URL + `", "webhooks": [{"events": ["jira:issue_updated"], "jqlFilter": "project = PRJ"}]}`
 	resp, err := app.HTTPClient().Post(s.URL()+"/rest/api/3/webhook", "application/json", strings.NewReader(body))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err, "registering the webhook")
 	resp.Body.Close()
+	require.Equal(b, http.StatusOK, resp.StatusCode, "registering the webhook: %s", resp.Status)
+
+	// The checks inside the timed loops stay behind a plain if and call
+	// require only once they have failed: require marks itself a test helper
+	// on every call, a cost the loops would otherwise measure.
 
 	b.Run("baseline=Server.Emit", func(b *testing.B) {
 		for b.Loop() {
 			ev, _ := jiratest.SampleEvent("jira:issue_updated", jiratest.Issue{Key: "PRJ-1"})
-			if len(s.Emit(ev)) != 1 {
-				b.Fatal("not delivered")
+			if got := s.Emit(ev); len(got) != 1 {
+				require.Len(b, got, 1, "deliveries of Server.Emit")
 			}
 			s.ResetLogs() // both loops keep memory flat
 		}
@@ -40,7 +45,8 @@ func BenchmarkEmit(b *testing.B) {
 			resp, err := c.Post(s.URL()+jiratest.ControlPrefix+"/events", "application/json",
 				strings.NewReader(`{"event": "jira:issue_updated", "issueKey": "PRJ-1"}`))
 			if err != nil || resp.StatusCode != http.StatusOK {
-				b.Fatal(err, resp)
+				require.NoError(b, err, "POST events")
+				require.Equal(b, http.StatusOK, resp.StatusCode, "POST events: %s", resp.Status)
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()

@@ -2,7 +2,6 @@ package webhooks_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/openapi"
 	"github.com/jirahooks/jirahooks/webhooks"
@@ -21,6 +22,11 @@ import (
 // handling, paging and conversion) and by hand with net/http and
 // encoding/json into the same wire types (nethttp), against a loopback
 // server. The ratio of the two is the Client's overhead.
+//
+// The checks of each call run inside the timed loops, so they stay behind a
+// plain if and call require only once they have failed: require marks
+// itself a test helper on every call, a cost (and, with a message's
+// arguments, allocations) the loops would otherwise measure.
 
 // benchPair runs the jirahooks and nethttp sub-benchmarks of one call.
 // Each gets its own server answering body, and is warmed up (a connection
@@ -45,9 +51,7 @@ func benchPair(b *testing.B, body string, jirahooks func(b *testing.B, c *webhoo
 	b.Run("jirahooks", func(b *testing.B) {
 		srv := server(b)
 		c, err := webhooks.NewClient(srv.URL, webhooks.WithHTTPClient(srv.Client()))
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		warm(func() { jirahooks(b, c) })
 		b.ReportAllocs()
 		for b.Loop() {
@@ -72,13 +76,13 @@ func nethttpJSON(b *testing.B, hc *http.Client, method, url string, in, out any)
 	if in != nil {
 		body, err := json.Marshal(in)
 		if err != nil {
-			b.Fatal(err)
+			require.NoError(b, err, "encoding the request")
 		}
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, url, rd)
+	req, err := http.NewRequestWithContext(b.Context(), method, url, rd)
 	if err != nil {
-		b.Fatal(err)
+		require.NoError(b, err, "NewRequest")
 	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
@@ -86,16 +90,16 @@ func nethttpJSON(b *testing.B, hc *http.Client, method, url string, in, out any)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		b.Fatal(err)
+		require.NoError(b, err, "%s %s", method, url)
 	}
 	if resp.StatusCode != http.StatusOK {
-		b.Fatal(resp.Status)
+		require.Equal(b, http.StatusOK, resp.StatusCode, "%s %s: %s", method, url, resp.Status)
 	}
 	err = json.NewDecoder(resp.Body).Decode(out)
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		b.Fatal(err)
+		require.NoError(b, err, "decoding the answer")
 	}
 }
 
@@ -108,23 +112,23 @@ func BenchmarkClientList(b *testing.B) {
 			`"expirationDate":"2019-06-01T12:42:30.000+0000","fieldIdsFilter":["summary","customfield_10029"],"jqlFilter":"project = PRJ"}`, 10000+i)
 	}
 	body := fmt.Sprintf(`{"isLast":true,"maxResults":%d,"startAt":0,"total":%d,"values":[%s]}`, n, n, strings.Join(vals, ","))
-	ctx := context.Background()
+	ctx := b.Context()
 	benchPair(b, body, func(b *testing.B, c *webhooks.Client) {
 		got := 0
 		for _, err := range c.List(&webhooks.ListOptions{MaxResults: n}).All(ctx) {
 			if err != nil {
-				b.Fatal(err)
+				require.NoError(b, err, "List")
 			}
 			got++
 		}
 		if got != n {
-			b.Fatalf("%d webhooks", got)
+			require.Equal(b, n, got, "webhooks listed")
 		}
 	}, func(b *testing.B, hc *http.Client, base string) {
 		var page openapi.PageBeanWebhook
 		nethttpJSON(b, hc, http.MethodGet, base+"/rest/api/3/webhook?startAt=0&maxResults=50", nil, &page)
 		if len(page.Values) != n {
-			b.Fatalf("%d webhooks", len(page.Values))
+			require.Len(b, page.Values, n, "webhooks listed")
 		}
 	})
 }
@@ -132,7 +136,7 @@ func BenchmarkClientList(b *testing.B) {
 // BenchmarkClientRegister registers three webhooks, one of them refused.
 func BenchmarkClientRegister(b *testing.B) {
 	body := `{"webhookRegistrationResult":[{"createdWebhookId":1000},{"errors":["The clause watchCount is unsupported"]},{"createdWebhookId":1001}]}`
-	ctx := context.Background()
+	ctx := b.Context()
 	const url = "https://your-app.example.com/webhook-received"
 	hooks := []webhooks.Details{
 		{Events: []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, JQLFilter: "project = PROJ", FieldIDsFilter: []string{"summary", "customfield_10029"}},
@@ -142,7 +146,8 @@ func BenchmarkClientRegister(b *testing.B) {
 	benchPair(b, body, func(b *testing.B, c *webhooks.Client) {
 		regs, err := c.Register(ctx, url, hooks...)
 		if err != nil || len(regs) != 3 {
-			b.Fatal(regs, err)
+			require.NoError(b, err, "Register")
+			require.Len(b, regs, 3, "Register")
 		}
 	}, func(b *testing.B, hc *http.Client, base string) {
 		in := openapi.WebhookRegistrationDetails{URL: url, Webhooks: make([]openapi.WebhookDetails, len(hooks))}
@@ -156,7 +161,7 @@ func BenchmarkClientRegister(b *testing.B) {
 		var out openapi.ContainerForRegisteredWebhooks
 		nethttpJSON(b, hc, http.MethodPost, base+"/rest/api/3/webhook", &in, &out)
 		if len(out.WebhookRegistrationResult) != 3 {
-			b.Fatal(out)
+			require.Len(b, out.WebhookRegistrationResult, 3, "registration results")
 		}
 	})
 }
@@ -164,17 +169,19 @@ func BenchmarkClientRegister(b *testing.B) {
 // BenchmarkClientRefresh refreshes three webhooks.
 func BenchmarkClientRefresh(b *testing.B) {
 	body := `{"expirationDate":"2019-06-01T12:42:30.000+0000"}`
-	ctx := context.Background()
+	ctx := b.Context()
 	ids := []int64{10000, 10001, 10042}
 	benchPair(b, body, func(b *testing.B, c *webhooks.Client) {
 		if exp, err := c.Refresh(ctx, ids...); err != nil || exp.IsZero() {
-			b.Fatal(exp, err)
+			require.NoError(b, err, "Refresh")
+			require.False(b, exp.IsZero(), "Refresh: zero expiry")
 		}
 	}, func(b *testing.B, hc *http.Client, base string) {
 		var out openapi.WebhooksExpirationDate
 		nethttpJSON(b, hc, http.MethodPut, base+"/rest/api/3/webhook/refresh", &openapi.ContainerForWebhookIDs{WebhookIDs: ids}, &out)
 		if out.ExpirationDate == nil || out.ExpirationDate.IsZero() {
-			b.Fatal(out)
+			require.NotNil(b, out.ExpirationDate, "expirationDate")
+			require.False(b, out.ExpirationDate.IsZero(), "expirationDate is zero")
 		}
 	})
 }

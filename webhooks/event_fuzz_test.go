@@ -5,21 +5,20 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
-// addPayloadSeeds adds every shipped payload to a fuzz corpus.
+// payloadSeeds returns every shipped payload, for a fuzz corpus.
 func payloadSeeds(f *testing.F) [][]byte {
 	f.Helper()
 	files, err := filepath.Glob(filepath.Join("webhookstest", "payloads", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no payloads: %v", err)
-	}
+	require.NoError(f, err)
+	require.NotEmpty(f, files, "payloads")
 	var out [][]byte
 	for _, name := range files {
 		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		out = append(out, b)
 	}
 	return out
@@ -47,20 +46,12 @@ func FuzzParseEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := ParseEvent(body)
 		if err != nil {
-			if e != nil {
-				t.Fatal("event with error")
-			}
-			if why := eventShape(body); why == "" {
-				t.Fatalf("rejected what encoding/json sees as an event: %v", err)
-			}
+			require.Nil(t, e, "event with error %v", err)
+			require.NotEmpty(t, eventShape(body), "rejected what encoding/json sees as an event: %v", err)
 			return
 		}
-		if why := eventShape(body); why != "" {
-			t.Fatalf("accepted a body encoding/json rejects: %s", why)
-		}
-		if !json.Valid(body) {
-			t.Fatal("accepted invalid JSON")
-		}
+		require.Empty(t, eventShape(body), "accepted a body encoding/json rejects")
+		require.True(t, json.Valid(body), "accepted invalid JSON")
 		// The reference decodes into maps, not structs: struct fields would
 		// also take keys that differ in case ("WEBHOOKEVENT"), which
 		// ParseEvent rightly ignores; maps match keys exactly, the last
@@ -76,28 +67,22 @@ func FuzzParseEvent(f *testing.F) {
 				ref.Issue = new(struct{ Fields map[string]json.RawMessage })
 				_ = json.Unmarshal(issue["fields"], &ref.Issue.Fields)
 			}
-			if EventName(ref.WebhookEvent) != e.Name {
-				t.Fatalf("Name = %q, encoding/json says %q", e.Name, ref.WebhookEvent)
-			}
+			require.Equal(t, EventName(ref.WebhookEvent), e.Name, "Name, against encoding/json's")
 		}
-		if e.Name == "" {
-			t.Fatal("empty name accepted")
-		}
+		require.NotEmpty(t, e.Name, "empty name accepted")
 		if e.Issue != nil {
 			n := 0
 			for id, raw := range e.Issue.Fields.All() {
 				n++
-				if !json.Valid(raw) {
-					t.Fatalf("field %q is not valid JSON: %q", id, raw)
-				}
+				require.True(t, json.Valid(raw), "field %q is not valid JSON: %q", id, raw)
 				if ref.Issue != nil && ref.Issue.Fields != nil {
-					if want, ok := ref.Issue.Fields[id]; ok && string(e.Issue.Fields.Field(id)) != string(want) {
-						t.Fatalf("field %q = %s, encoding/json says %s", id, e.Issue.Fields.Field(id), want)
+					if want, ok := ref.Issue.Fields[id]; ok {
+						require.Equal(t, string(want), string(e.Issue.Fields.Field(id)), "field %q, against encoding/json's", id)
 					}
 				}
 			}
-			if ref.Issue != nil && ref.Issue.Fields != nil && len(ref.Issue.Fields) > n {
-				t.Fatalf("%d fields, encoding/json sees %d", n, len(ref.Issue.Fields))
+			if ref.Issue != nil && ref.Issue.Fields != nil {
+				require.GreaterOrEqual(t, n, len(ref.Issue.Fields), "fields, against those encoding/json sees")
 			}
 			_ = e.Issue.Fields.Description.String()
 		}

@@ -2,20 +2,21 @@ package webhooks
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("webhookstest", "payloads", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err, "fixture %s", name)
 	return b
 }
 
@@ -23,355 +24,421 @@ func parseFixture(t *testing.T, name string) *Event {
 	t.Helper()
 	body := readFixture(t, name)
 	e, err := ParseEvent(body)
-	if err != nil {
-		t.Fatalf("ParseEvent(%s): %v", name, err)
-	}
-	if string(e.Raw) != string(body) {
-		t.Fatalf("Raw is not the body")
-	}
+	require.NoError(t, err, "ParseEvent(%s)", name)
+	require.Equal(t, string(body), string(e.Raw), "Raw is not the body")
 	return e
 }
 
 func TestParseEventIssueUpdated(t *testing.T) {
+	t.Parallel()
 	e := parseFixture(t, "issue_updated.json")
-	if e.Name != IssueUpdated || e.IssueEventTypeName != "issue_generic" {
-		t.Fatalf("name = %q / %q", e.Name, e.IssueEventTypeName)
-	}
-	if want := time.UnixMilli(1795611912003).UTC(); !e.Timestamp.Equal(want) {
-		t.Errorf("Timestamp = %v, want %v", e.Timestamp, want)
-	}
-	if len(e.MatchedWebhookIDs) != 2 || e.MatchedWebhookIDs[0] != 1 || e.MatchedWebhookIDs[1] != 7 {
-		t.Errorf("MatchedWebhookIDs = %v", e.MatchedWebhookIDs)
-	}
-	if e.User == nil || e.User.AccountID != "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077" || !e.User.Active || e.User.ID() != e.User.AccountID {
-		t.Errorf("User = %+v", e.User)
-	}
+	assert.Equal(t, IssueUpdated, e.Name, "Name")
+	assert.Equal(t, "issue_generic", e.IssueEventTypeName, "IssueEventTypeName")
+	want := time.UnixMilli(1795611912003).UTC()
+	assert.True(t, e.Timestamp.Equal(want), "Timestamp = %v, want %v", e.Timestamp, want)
+	assert.Equal(t, []int64{1, 7}, e.MatchedWebhookIDs, "MatchedWebhookIDs")
+	require.NotNil(t, e.User, "User")
+	assert.Equal(t, "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077", e.User.AccountID, "User.AccountID")
+	assert.True(t, e.User.Active, "User.Active")
+	assert.Equal(t, e.User.AccountID, e.User.ID(), "User.ID() is the account id")
+
 	is := e.Issue
-	if is == nil || is.ID != "10142" || is.Key != "PAY-142" {
-		t.Fatalf("Issue = %+v", is)
-	}
+	require.NotNil(t, is, "Issue")
+	assert.Equal(t, "10142", is.ID, "Issue.ID")
+	assert.Equal(t, "PAY-142", is.Key, "Issue.Key")
 	f := &is.Fields
-	if f.Summary != "EU card payments fail with 502 from gateway" {
-		t.Errorf("Summary = %q", f.Summary)
-	}
-	if f.Status == nil || f.Status.Name != "In Progress" || f.Status.StatusCategory == nil || f.Status.StatusCategory.Key != "indeterminate" || f.Status.StatusCategory.ID != 4 {
-		t.Errorf("Status = %+v", f.Status)
-	}
-	if f.IssueType == nil || f.IssueType.Name != "Task" || f.Project == nil || f.Project.Key != "PAY" || f.Project.ID != "10000" {
-		t.Errorf("IssueType/Project = %+v / %+v", f.IssueType, f.Project)
-	}
-	if f.Priority == nil || f.Priority.ID != "2" || f.Assignee == nil || f.Assignee.DisplayName != "Alice Martin" || f.Reporter == nil || f.Creator == nil {
-		t.Errorf("Priority/people = %+v %+v %+v %+v", f.Priority, f.Assignee, f.Reporter, f.Creator)
-	}
-	if strings.Join(f.Labels, ",") != "checkout,eu,incident" || len(f.Components) != 1 || f.Components[0].Name != "Gateway" {
-		t.Errorf("Labels/Components = %v %v", f.Labels, f.Components)
-	}
-	if len(f.FixVersions) != 1 || f.FixVersions[0].Name != "2026.11" || f.FixVersions[0].ReleaseDate.Format(time.DateOnly) != "2026-11-28" {
-		t.Errorf("FixVersions = %+v", f.FixVersions)
-	}
-	if want := time.Date(2026, 11, 20, 9, 11, 12, 345e6, time.UTC); !f.Created.Equal(want) {
-		t.Errorf("Created = %v, want %v", f.Created, want)
-	}
-	if f.DueDate.Format(time.DateOnly) != "2026-11-29" || !f.ResolutionDate.IsZero() || f.Resolution != nil {
-		t.Errorf("DueDate/Resolution = %v %v %v", f.DueDate, f.ResolutionDate, f.Resolution)
-	}
-	if !f.Description.IsADF() {
-		t.Fatalf("description not ADF: %s", f.Description.Raw())
-	}
+	assert.Equal(t, "EU card payments fail with 502 from gateway", f.Summary, "Summary")
+	require.NotNil(t, f.Status, "Status")
+	assert.Equal(t, "In Progress", f.Status.Name, "Status.Name")
+	require.NotNil(t, f.Status.StatusCategory, "Status.StatusCategory")
+	assert.Equal(t, "indeterminate", f.Status.StatusCategory.Key, "StatusCategory.Key")
+	assert.Equal(t, int64(4), f.Status.StatusCategory.ID, "StatusCategory.ID")
+	require.NotNil(t, f.IssueType, "IssueType")
+	assert.Equal(t, "Task", f.IssueType.Name, "IssueType.Name")
+	require.NotNil(t, f.Project, "Project")
+	assert.Equal(t, "PAY", f.Project.Key, "Project.Key")
+	assert.Equal(t, "10000", f.Project.ID, "Project.ID")
+	require.NotNil(t, f.Priority, "Priority")
+	assert.Equal(t, "2", f.Priority.ID, "Priority.ID")
+	require.NotNil(t, f.Assignee, "Assignee")
+	assert.Equal(t, "Alice Martin", f.Assignee.DisplayName, "Assignee.DisplayName")
+	assert.NotNil(t, f.Reporter, "Reporter")
+	assert.NotNil(t, f.Creator, "Creator")
+	assert.Equal(t, []string{"checkout", "eu", "incident"}, f.Labels, "Labels")
+	require.Len(t, f.Components, 1, "Components")
+	assert.Equal(t, "Gateway", f.Components[0].Name, "Components[0].Name")
+	require.Len(t, f.FixVersions, 1, "FixVersions")
+	assert.Equal(t, "2026.11", f.FixVersions[0].Name, "FixVersions[0].Name")
+	assert.Equal(t, "2026-11-28", f.FixVersions[0].ReleaseDate.Format(time.DateOnly), "FixVersions[0].ReleaseDate")
+	wantCreated := time.Date(2026, 11, 20, 9, 11, 12, 345e6, time.UTC)
+	assert.True(t, f.Created.Equal(wantCreated), "Created = %v, want %v", f.Created, wantCreated)
+	assert.Equal(t, "2026-11-29", f.DueDate.Format(time.DateOnly), "DueDate")
+	assert.True(t, f.ResolutionDate.IsZero(), "ResolutionDate = %v, want zero", f.ResolutionDate)
+	assert.Nil(t, f.Resolution, "Resolution")
+	require.True(t, f.Description.IsADF(), "description not ADF: %s", f.Description.Raw())
 	wantDesc := "Card payments to EU issuers fail intermittently with a 502 from the gateway.\nSteps\nPay with a test card issued in Germany\nWatch the checkout spinner\nReported by @Bob Okafor on the support rota.\n{\"error\":\"upstream_timeout\",\"gateway\":\"eu-west-1\"}"
-	if got := f.Description.String(); got != wantDesc {
-		t.Errorf("Description.String() =\n%q\nwant\n%q", got, wantDesc)
-	}
+	assert.Equal(t, wantDesc, f.Description.String(), "Description.String()")
 
 	// Custom fields: kept, reachable by id, decoded on demand.
 	var points float64
-	if err := f.Decode("customfield_10016", &points); err != nil || points != 5 {
-		t.Errorf("customfield_10016 = %v, %v", points, err)
+	if assert.NoError(t, f.Decode("customfield_10016", &points), "customfield_10016") {
+		assert.Equal(t, 5.0, points, "customfield_10016")
 	}
 	var sprints []struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := f.Decode("customfield_10020", &sprints); err != nil || len(sprints) != 1 || sprints[0].Name != "PAY Sprint 14" {
-		t.Errorf("customfield_10020 = %+v, %v", sprints, err)
-	}
-	if raw := f.Field("customfield_10030"); string(raw) != "null" {
-		t.Errorf("null custom field = %q", raw)
-	}
-	if err := f.Decode("customfield_99999", &points); !errors.Is(err, ErrFieldNotFound) {
-		t.Errorf("missing field error = %v", err)
-	}
+	require.NoError(t, f.Decode("customfield_10020", &sprints), "customfield_10020")
+	require.Len(t, sprints, 1, "customfield_10020")
+	assert.Equal(t, "PAY Sprint 14", sprints[0].Name, "customfield_10020 sprint name")
+	assert.Equal(t, "null", string(f.Field("customfield_10030")), "null custom field")
+	assert.ErrorIs(t, f.Decode("customfield_99999", &points), ErrFieldNotFound, "missing field")
+
 	// Every field in the body is enumerated, in order.
-	var fromBody map[string]json.RawMessage
 	var wire struct {
 		Issue struct {
 			Fields map[string]json.RawMessage `json:"fields"`
 		} `json:"issue"`
 	}
-	if err := json.Unmarshal(e.Raw, &wire); err != nil {
-		t.Fatal(err)
-	}
-	fromBody = wire.Issue.Fields
+	require.NoError(t, json.Unmarshal(e.Raw, &wire))
+	fromBody := wire.Issue.Fields
+	require.NotEmpty(t, fromBody, "the fixture's fields")
 	n := 0
 	for id, raw := range f.All() {
 		n++
-		if string(fromBody[id]) != string(raw) {
-			t.Errorf("field %s = %s, want %s", id, raw, fromBody[id])
-		}
+		assert.Equal(t, string(fromBody[id]), string(raw), "field %s", id)
 	}
-	if n != len(fromBody) || f.Len() != n {
-		t.Errorf("All yielded %d fields, Len %d, body has %d", n, f.Len(), len(fromBody))
-	}
+	assert.Equal(t, len(fromBody), n, "fields All yielded, against the body's")
+	assert.Equal(t, n, f.Len(), "Len, against the fields All yielded")
 
 	c := e.Changelog
-	if c == nil || c.ID != "10124" || len(c.Items) != 3 {
-		t.Fatalf("Changelog = %+v", c)
-	}
-	if it := c.Items[0]; it.Field != "status" || it.From != "10000" || it.ToString != "In Progress" || it.FieldID != "status" {
-		t.Errorf("item 0 = %+v", it)
-	}
-	if it := c.Items[1]; it.From != "" || it.FromString != "" || it.To != e.User.AccountID {
-		t.Errorf("item 1 = %+v", it)
-	}
-	if e.Comment != nil || e.Worklog != nil || e.Sprint != nil {
-		t.Errorf("unexpected parts set")
-	}
+	require.NotNil(t, c, "Changelog")
+	assert.Equal(t, "10124", c.ID, "Changelog.ID")
+	require.Len(t, c.Items, 3, "Changelog.Items")
+	it := c.Items[0]
+	assert.Equal(t, [4]string{"status", "10000", "In Progress", "status"},
+		[4]string{it.Field, it.From, it.ToString, it.FieldID}, "item 0: Field, From, ToString, FieldID")
+	it = c.Items[1]
+	assert.Equal(t, [3]string{"", "", e.User.AccountID}, [3]string{it.From, it.FromString, it.To}, "item 1: From, FromString, To")
+	assert.Nil(t, e.Comment, "Comment")
+	assert.Nil(t, e.Worklog, "Worklog")
+	assert.Nil(t, e.Sprint, "Sprint")
 }
 
 func TestParseEventServerShapes(t *testing.T) {
+	t.Parallel()
 	e := parseFixture(t, "issue_created_server.json")
-	if e.Name != IssueCreated || e.User == nil || e.User.Name != "brollins" || e.User.Key != "JIRAUSER10100" || e.User.AccountID != "" || !e.User.Active || e.User.ID() != "JIRAUSER10100" {
-		t.Fatalf("user = %+v", e.User)
-	}
+	assert.Equal(t, IssueCreated, e.Name, "Name")
+	require.NotNil(t, e.User, "User")
+	assert.Equal(t, "brollins", e.User.Name, "User.Name")
+	assert.Equal(t, "JIRAUSER10100", e.User.Key, "User.Key")
+	assert.Empty(t, e.User.AccountID, "User.AccountID")
+	assert.True(t, e.User.Active, "User.Active")
+	assert.Equal(t, "JIRAUSER10100", e.User.ID(), "User.ID() is the key without an account id")
+
+	require.NotNil(t, e.Issue, "Issue")
 	f := e.Issue.Fields
-	if e.Issue.ID != "10002" || f.Project.ID != "10100" || f.IssueType.ID != "1" || f.Status.ID != "1" || f.Status.StatusCategory.ID != 2 {
-		t.Errorf("numeric ids not normalised: issue %q project %q type %q status %q", e.Issue.ID, f.Project.ID, f.IssueType.ID, f.Status.ID)
-	}
-	if f.Description.IsADF() || f.Description.String() != "Make the *issue nav* load 10x faster" {
-		t.Errorf("description = %q", f.Description.Raw())
-	}
-	if f.Assignee != nil {
-		t.Errorf("null assignee decoded as %+v", f.Assignee)
-	}
-	if want := time.Date(2011, 6, 7, 15, 31, 26, 805e6, time.UTC); !f.Created.Equal(want) {
-		t.Errorf("Created = %v", f.Created)
-	}
-	if string(f.Field("customfield_10100")) != `"ABC-1"` {
-		t.Errorf("custom field = %s", f.Field("customfield_10100"))
-	}
+	// Numeric ids are normalised to strings.
+	assert.Equal(t, "10002", e.Issue.ID, "Issue.ID")
+	require.NotNil(t, f.Project, "Project")
+	assert.Equal(t, "10100", f.Project.ID, "Project.ID")
+	require.NotNil(t, f.IssueType, "IssueType")
+	assert.Equal(t, "1", f.IssueType.ID, "IssueType.ID")
+	require.NotNil(t, f.Status, "Status")
+	assert.Equal(t, "1", f.Status.ID, "Status.ID")
+	require.NotNil(t, f.Status.StatusCategory, "Status.StatusCategory")
+	assert.Equal(t, int64(2), f.Status.StatusCategory.ID, "StatusCategory.ID")
+
+	assert.False(t, f.Description.IsADF(), "description is ADF: %s", f.Description.Raw())
+	assert.Equal(t, "Make the *issue nav* load 10x faster", f.Description.String(), "Description.String()")
+	assert.Nil(t, f.Assignee, "null assignee")
+	want := time.Date(2011, 6, 7, 15, 31, 26, 805e6, time.UTC)
+	assert.True(t, f.Created.Equal(want), "Created = %v, want %v", f.Created, want)
+	assert.Equal(t, `"ABC-1"`, string(f.Field("customfield_10100")), "custom field")
 }
 
 func TestParseEventDescriptions(t *testing.T) {
-	if d := parseFixture(t, "issue_created.json").Issue.Fields.Description; !d.IsZero() || d.String() != "" || d.Raw() != nil {
-		t.Errorf("null description = %q", d.Raw())
-	}
+	t.Parallel()
+	d := parseFixture(t, "issue_created.json").Issue.Fields.Description
+	assert.True(t, d.IsZero(), "null description IsZero: %q", d.Raw())
+	assert.Empty(t, d.String(), "null description String()")
+	assert.Nil(t, d.Raw(), "null description Raw()")
+
 	e := parseFixture(t, "issue_deleted.json")
-	if d := e.Issue.Fields.Description; !d.IsZero() {
-		t.Errorf("absent description = %q", d.Raw())
-	}
-	if e.Name != IssueDeleted || e.Issue.Fields.Field("description") != nil {
-		t.Errorf("absent description reachable")
-	}
+	require.NotNil(t, e.Issue, "Issue")
+	assert.True(t, e.Issue.Fields.Description.IsZero(), "absent description IsZero: %q", e.Issue.Fields.Description.Raw())
+	assert.Equal(t, IssueDeleted, e.Name, "Name")
+	assert.Nil(t, e.Issue.Fields.Field("description"), "absent description reachable")
 }
 
 func TestParseEventFamilies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file  string
 		name  EventName
 		check func(t *testing.T, e *Event)
 	}{
 		{"issue_commented.json", IssueUpdated, func(t *testing.T, e *Event) {
-			if e.IssueEventTypeName != "issue_commented" || e.Comment == nil || e.Comment.ID != "10071" || e.Issue == nil || e.Changelog != nil {
-				t.Errorf("got %+v", e)
-			}
+			assert.Equal(t, "issue_commented", e.IssueEventTypeName, "IssueEventTypeName")
+			require.NotNil(t, e.Comment, "Comment")
+			assert.Equal(t, "10071", e.Comment.ID, "Comment.ID")
+			assert.NotNil(t, e.Issue, "Issue")
+			assert.Nil(t, e.Changelog, "Changelog")
 		}},
 		{"comment_created.json", CommentCreated, func(t *testing.T, e *Event) {
 			c := e.Comment
-			if c == nil || c.ID != "10071" || c.Author.DisplayName != "Bob Okafor" || !c.JSDPublic || c.Body.IsADF() || !strings.HasPrefix(c.Body.String(), "Seeing this on *iOS*") {
-				t.Errorf("comment = %+v", c)
-			}
-			if c.Created.IsZero() || e.Issue == nil || e.Issue.Key != "PAY-142" || e.Issue.Fields.Status.Name != "In Progress" {
-				t.Errorf("comment created %v issue %+v", c.Created, e.Issue)
-			}
+			require.NotNil(t, c, "Comment")
+			assert.Equal(t, "10071", c.ID, "Comment.ID")
+			require.NotNil(t, c.Author, "Comment.Author")
+			assert.Equal(t, "Bob Okafor", c.Author.DisplayName, "Comment.Author.DisplayName")
+			assert.True(t, c.JSDPublic, "Comment.JSDPublic")
+			assert.False(t, c.Body.IsADF(), "Comment.Body is ADF")
+			assert.True(t, strings.HasPrefix(c.Body.String(), "Seeing this on *iOS*"), "Comment.Body = %q", c.Body.String())
+			assert.False(t, c.Created.IsZero(), "Comment.Created is zero")
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Equal(t, "PAY-142", e.Issue.Key, "Issue.Key")
+			require.NotNil(t, e.Issue.Fields.Status, "Issue status")
+			assert.Equal(t, "In Progress", e.Issue.Fields.Status.Name, "Issue status name")
 		}},
 		{"comment_deleted.json", CommentDeleted, func(t *testing.T, e *Event) {
-			if e.Comment == nil || e.Issue == nil {
-				t.Errorf("got %+v", e)
-			}
+			assert.NotNil(t, e.Comment, "Comment")
+			assert.NotNil(t, e.Issue, "Issue")
 		}},
 		{"worklog_created.json", WorklogCreated, func(t *testing.T, e *Event) {
 			w := e.Worklog
-			if e.Issue != nil || w == nil || w.IssueID != "10142" || w.ID != "10032" || w.TimeSpentSeconds != 5400 || w.TimeSpent != "1h 30m" {
-				t.Fatalf("worklog = %+v, issue %v", w, e.Issue)
-			}
-			if w.Comment.String() != "Pairing with Bob on the retry logic" || w.Started.IsZero() || w.Author == nil {
-				t.Errorf("worklog comment %q started %v", w.Comment.String(), w.Started)
-			}
+			assert.Nil(t, e.Issue, "Issue")
+			require.NotNil(t, w, "Worklog")
+			assert.Equal(t, "10142", w.IssueID, "Worklog.IssueID")
+			assert.Equal(t, "10032", w.ID, "Worklog.ID")
+			assert.Equal(t, int64(5400), w.TimeSpentSeconds, "Worklog.TimeSpentSeconds")
+			assert.Equal(t, "1h 30m", w.TimeSpent, "Worklog.TimeSpent")
+			assert.Equal(t, "Pairing with Bob on the retry logic", w.Comment.String(), "Worklog.Comment")
+			assert.False(t, w.Started.IsZero(), "Worklog.Started is zero")
+			assert.NotNil(t, w.Author, "Worklog.Author")
 		}},
 		{"worklog_changed.json", WorklogChanged, func(t *testing.T, e *Event) {
-			if e.Changelog == nil || e.Changelog.ID != "10125" || e.Changelog.Items[0].From != "7200" || e.Issue == nil {
-				t.Errorf("changelog = %+v", e.Changelog)
-			}
+			require.NotNil(t, e.Changelog, "Changelog")
+			assert.Equal(t, "10125", e.Changelog.ID, "Changelog.ID")
+			require.NotEmpty(t, e.Changelog.Items, "Changelog.Items")
+			assert.Equal(t, "7200", e.Changelog.Items[0].From, "item 0 From")
+			assert.NotNil(t, e.Issue, "Issue")
 		}},
 		{"attachment_created.json", AttachmentCreated, func(t *testing.T, e *Event) {
 			a := e.Attachment
-			if a == nil || a.ID != "10200" || a.Size != 182733 || a.Filename != "gateway-trace.har" || a.IssueID != "10142" || a.Created.IsZero() {
-				t.Errorf("attachment = %+v", a)
-			}
+			require.NotNil(t, a, "Attachment")
+			assert.Equal(t, "10200", a.ID, "Attachment.ID")
+			assert.Equal(t, int64(182733), a.Size, "Attachment.Size")
+			assert.Equal(t, "gateway-trace.har", a.Filename, "Attachment.Filename")
+			assert.Equal(t, "10142", a.IssueID, "Attachment.IssueID")
+			assert.False(t, a.Created.IsZero(), "Attachment.Created is zero")
 		}},
 		{"issuelink_created.json", IssueLinkCreated, func(t *testing.T, e *Event) {
 			l := e.IssueLink
-			if l == nil || l.ID != "10300" || l.SourceIssueID != "10142" || l.DestinationIssueID != "10090" || l.Type == nil || l.Type.ID != "10000" || l.Type.InwardName != "is blocked by" {
-				t.Errorf("link = %+v", l)
-			}
+			require.NotNil(t, l, "IssueLink")
+			assert.Equal(t, "10300", l.ID, "IssueLink.ID")
+			assert.Equal(t, "10142", l.SourceIssueID, "IssueLink.SourceIssueID")
+			assert.Equal(t, "10090", l.DestinationIssueID, "IssueLink.DestinationIssueID")
+			require.NotNil(t, l.Type, "IssueLink.Type")
+			assert.Equal(t, "10000", l.Type.ID, "IssueLink.Type.ID")
+			assert.Equal(t, "is blocked by", l.Type.InwardName, "IssueLink.Type.InwardName")
 		}},
 		{"issue_property_set.json", IssuePropertySet, func(t *testing.T, e *Event) {
 			p := e.Property
-			if p == nil || p.Key != "com.acme.triage" || e.Issue == nil {
-				t.Fatalf("property = %+v", p)
-			}
+			require.NotNil(t, p, "Property")
+			assert.Equal(t, "com.acme.triage", p.Key, "Property.Key")
+			assert.NotNil(t, e.Issue, "Issue")
 			var v struct{ Severity string }
-			if err := json.Unmarshal(p.Value, &v); err != nil || v.Severity != "sev2" {
-				t.Errorf("value = %s (%v)", p.Value, err)
-			}
+			require.NoError(t, json.Unmarshal(p.Value, &v), "Property.Value = %s", p.Value)
+			assert.Equal(t, "sev2", v.Severity, "Property.Value severity")
 		}},
 		{"project_created.json", ProjectCreated, func(t *testing.T, e *Event) {
 			p := e.Project
-			if p == nil || p.ID != "10001" || p.Key != "OPS" || p.Lead == nil || p.Lead.DisplayName != "Alice Martin" {
-				t.Errorf("project = %+v", p)
-			}
+			require.NotNil(t, p, "Project")
+			assert.Equal(t, "10001", p.ID, "Project.ID")
+			assert.Equal(t, "OPS", p.Key, "Project.Key")
+			require.NotNil(t, p.Lead, "Project.Lead")
+			assert.Equal(t, "Alice Martin", p.Lead.DisplayName, "Project.Lead.DisplayName")
 		}},
 		{"version_released.json", VersionReleased, func(t *testing.T, e *Event) {
 			v := e.Version
-			if v == nil || !v.Released || v.ProjectID != 10000 || v.ReleaseDate.Format(time.DateOnly) != "2026-11-28" || e.IsMerge() {
-				t.Errorf("version = %+v", v)
-			}
+			require.NotNil(t, v, "Version")
+			assert.True(t, v.Released, "Version.Released")
+			assert.Equal(t, int64(10000), v.ProjectID, "Version.ProjectID")
+			assert.Equal(t, "2026-11-28", v.ReleaseDate.Format(time.DateOnly), "Version.ReleaseDate")
+			assert.False(t, e.IsMerge(), "IsMerge")
 		}},
 		{"version_merged.json", VersionDeleted, func(t *testing.T, e *Event) {
-			if !e.IsMerge() || e.Version.ID != "10022" || e.MergedTo.ID != "10021" {
-				t.Errorf("merge = %+v -> %+v", e.Version, e.MergedTo)
-			}
+			assert.True(t, e.IsMerge(), "IsMerge")
+			require.NotNil(t, e.Version, "Version")
+			assert.Equal(t, "10022", e.Version.ID, "Version.ID")
+			require.NotNil(t, e.MergedTo, "MergedTo")
+			assert.Equal(t, "10021", e.MergedTo.ID, "MergedTo.ID")
 		}},
 		{"user_created.json", UserCreated, func(t *testing.T, e *Event) {
-			if e.User == nil || e.User.DisplayName != "Chen Wei" || e.User.AccountType != "atlassian" {
-				t.Errorf("user = %+v", e.User)
-			}
+			require.NotNil(t, e.User, "User")
+			assert.Equal(t, "Chen Wei", e.User.DisplayName, "User.DisplayName")
+			assert.Equal(t, "atlassian", e.User.AccountType, "User.AccountType")
 		}},
 		{"sprint_updated.json", SprintUpdated, func(t *testing.T, e *Event) {
 			s, old := e.Sprint, e.OldSprint
-			if s == nil || old == nil || s.ID != 37 || s.Goal != "Stabilise EU checkout" || old.Name != "PAY Sprint 14 (draft)" || s.OriginBoardID != 12 {
-				t.Fatalf("sprint = %+v old %+v", s, old)
-			}
-			if want := time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC); !s.StartDate.Equal(want) {
-				t.Errorf("StartDate = %v", s.StartDate)
-			}
+			require.NotNil(t, s, "Sprint")
+			require.NotNil(t, old, "OldSprint")
+			assert.Equal(t, int64(37), s.ID, "Sprint.ID")
+			assert.Equal(t, "Stabilise EU checkout", s.Goal, "Sprint.Goal")
+			assert.Equal(t, "PAY Sprint 14 (draft)", old.Name, "OldSprint.Name")
+			assert.Equal(t, int64(12), s.OriginBoardID, "Sprint.OriginBoardID")
+			want := time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC)
+			assert.True(t, s.StartDate.Equal(want), "StartDate = %v, want %v", s.StartDate, want)
 		}},
 		{"sprint_started.json", SprintStarted, func(t *testing.T, e *Event) {
-			if e.Sprint == nil || e.Sprint.State != "active" || e.OldSprint != nil {
-				t.Errorf("sprint = %+v", e.Sprint)
-			}
+			require.NotNil(t, e.Sprint, "Sprint")
+			assert.Equal(t, "active", e.Sprint.State, "Sprint.State")
+			assert.Nil(t, e.OldSprint, "OldSprint")
 		}},
 		{"board_configuration_changed.json", BoardConfigurationChanged, func(t *testing.T, e *Event) {
-			if e.Board == nil || e.Board.ID != 12 || e.Board.Type != "scrum" || !strings.Contains(string(e.BoardConfiguration), "columnConfig") {
-				t.Errorf("board = %+v config %s", e.Board, e.BoardConfiguration)
-			}
+			require.NotNil(t, e.Board, "Board")
+			assert.Equal(t, int64(12), e.Board.ID, "Board.ID")
+			assert.Equal(t, "scrum", e.Board.Type, "Board.Type")
+			assert.Contains(t, string(e.BoardConfiguration), "columnConfig", "BoardConfiguration")
 		}},
 		{"option_voting_changed.json", OptionVotingChanged, func(t *testing.T, e *Event) {
-			if e.Property == nil || e.Property.Key != "jira.option.voting" || string(e.Property.Value) != `"false"` {
-				t.Errorf("property = %+v", e.Property)
-			}
+			require.NotNil(t, e.Property, "Property")
+			assert.Equal(t, "jira.option.voting", e.Property.Key, "Property.Key")
+			assert.Equal(t, `"false"`, string(e.Property.Value), "Property.Value")
 		}},
 		{"filter_created.json", FilterCreated, func(t *testing.T, e *Event) {
 			f := e.Filter
-			if f == nil || f.ID != "10011" || !f.Favourite || f.Owner == nil || !strings.HasPrefix(f.JQL, "project = PAY") {
-				t.Errorf("filter = %+v", f)
-			}
+			require.NotNil(t, f, "Filter")
+			assert.Equal(t, "10011", f.ID, "Filter.ID")
+			assert.True(t, f.Favourite, "Filter.Favourite")
+			assert.NotNil(t, f.Owner, "Filter.Owner")
+			assert.True(t, strings.HasPrefix(f.JQL, "project = PAY"), "Filter.JQL = %q", f.JQL)
 		}},
 		{"unknown_event.json", "jira:issue_archived", func(t *testing.T, e *Event) {
-			if e.Issue == nil || e.Issue.Key != "PAY-142" || e.User == nil || !strings.Contains(string(e.Raw), "futureField") {
-				t.Errorf("unknown event = %+v", e)
-			}
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Equal(t, "PAY-142", e.Issue.Key, "Issue.Key")
+			assert.NotNil(t, e.User, "User")
+			assert.Contains(t, string(e.Raw), "futureField", "Raw keeps the unknown field")
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			e := parseFixture(t, tc.file)
-			if e.Name != tc.name {
-				t.Fatalf("Name = %q, want %q", e.Name, tc.name)
-			}
-			if e.Timestamp.IsZero() {
-				t.Errorf("no timestamp")
-			}
+			require.Equal(t, tc.name, e.Name, "Name")
+			assert.False(t, e.Timestamp.IsZero(), "no timestamp")
 			tc.check(t, e)
 		})
 	}
 }
 
 func TestParseEventVariants(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
-		check      func(*Event) bool
+		check      func(t *testing.T, e *Event)
 	}{
-		{"minimal", `{"webhookEvent":"jira:issue_created"}`, func(e *Event) bool { return e.Timestamp.IsZero() && e.Issue == nil }},
-		{"timestamp as string", `{"webhookEvent":"x","timestamp":"1795611912003"}`, func(e *Event) bool { return e.Timestamp.UnixMilli() == 1795611912003 }},
-		{"changelog id number", `{"webhookEvent":"jira:issue_updated","changelog":{"id":10124,"items":[]}}`, func(e *Event) bool { return e.Changelog.ID == "10124" }},
-		{"item values numbers", `{"webhookEvent":"jira:issue_updated","changelog":{"id":"1","items":[{"from":1,"to":2.5,"fromString":null}]}}`, func(e *Event) bool {
-			return e.Changelog.Items[0].From == "1" && e.Changelog.Items[0].To == "2.5"
+		{"minimal", `{"webhookEvent":"jira:issue_created"}`, func(t *testing.T, e *Event) {
+			assert.True(t, e.Timestamp.IsZero(), "Timestamp = %v, want zero", e.Timestamp)
+			assert.Nil(t, e.Issue, "Issue")
 		}},
-		{"description string", `{"webhookEvent":"x","issue":{"id":"1","fields":{"description":"a\nb"}}}`, func(e *Event) bool { return e.Issue.Fields.Description.String() == "a\nb" }},
-		{"wrongly typed system field kept raw", `{"webhookEvent":"x","issue":{"id":"1","fields":{"status":"Open","labels":"x"}}}`, func(e *Event) bool {
-			return e.Issue.Fields.Status == nil && string(e.Issue.Fields.Field("status")) == `"Open"`
+		{"timestamp as string", `{"webhookEvent":"x","timestamp":"1795611912003"}`, func(t *testing.T, e *Event) {
+			assert.Equal(t, int64(1795611912003), e.Timestamp.UnixMilli(), "Timestamp")
 		}},
-		{"escaped field key", `{"webhookEvent":"x","issue":{"fields":{"custom\u0066ield_1":7}}}`, func(e *Event) bool { return string(e.Issue.Fields.Field("customfield_1")) == "7" }},
-		{"duplicate field, last wins", `{"webhookEvent":"x","issue":{"fields":{"a":1,"a":2}}}`, func(e *Event) bool { return string(e.Issue.Fields.Field("a")) == "2" }},
-		{"version merged name", `{"webhookEvent":"jira:version_merged","version":{"id":"1"}}`, func(e *Event) bool { return e.IsMerge() && e.Version.ID == "1" }},
-		{"timestamp of another type ignored", `{"webhookEvent":"x","timestamp":{}}`, func(e *Event) bool { return e.Timestamp.IsZero() }},
-		{"issue null", `{"webhookEvent":"x","issue":null}`, func(e *Event) bool { return e.Issue == nil }},
-		{"user active string", `{"webhookEvent":"x","user":{"name":"n","active":"true"}}`, func(e *Event) bool { return e.User.Active }},
-		{"odd time kept zero", `{"webhookEvent":"x","comment":{"id":1,"created":"yesterday"}}`, func(e *Event) bool { return e.Comment.ID == "1" && e.Comment.Created.IsZero() }},
-		{"leading whitespace", " \n{\"webhookEvent\":\"x\"}", func(e *Event) bool { return e.Name == "x" }},
-		{"parent issue", `{"webhookEvent":"x","issue":{"fields":{"parent":{"id":"9","key":"P-9","fields":{"summary":"epic","parent":{"key":"deeper"}}}}}}`, func(e *Event) bool {
+		{"changelog id number", `{"webhookEvent":"jira:issue_updated","changelog":{"id":10124,"items":[]}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Changelog, "Changelog")
+			assert.Equal(t, "10124", e.Changelog.ID, "Changelog.ID")
+		}},
+		{"item values numbers", `{"webhookEvent":"jira:issue_updated","changelog":{"id":"1","items":[{"from":1,"to":2.5,"fromString":null}]}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Changelog, "Changelog")
+			require.Len(t, e.Changelog.Items, 1, "Changelog.Items")
+			assert.Equal(t, "1", e.Changelog.Items[0].From, "From")
+			assert.Equal(t, "2.5", e.Changelog.Items[0].To, "To")
+		}},
+		{"description string", `{"webhookEvent":"x","issue":{"id":"1","fields":{"description":"a\nb"}}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Equal(t, "a\nb", e.Issue.Fields.Description.String(), "Description.String()")
+		}},
+		{"wrongly typed system field kept raw", `{"webhookEvent":"x","issue":{"id":"1","fields":{"status":"Open","labels":"x"}}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Nil(t, e.Issue.Fields.Status, "Status")
+			assert.Equal(t, `"Open"`, string(e.Issue.Fields.Field("status")), "raw status")
+		}},
+		{"escaped field key", `{"webhookEvent":"x","issue":{"fields":{"custom\u0066ield_1":7}}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Equal(t, "7", string(e.Issue.Fields.Field("customfield_1")), "customfield_1")
+		}},
+		{"duplicate field, last wins", `{"webhookEvent":"x","issue":{"fields":{"a":1,"a":2}}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Issue, "Issue")
+			assert.Equal(t, "2", string(e.Issue.Fields.Field("a")), "field a")
+		}},
+		{"version merged name", `{"webhookEvent":"jira:version_merged","version":{"id":"1"}}`, func(t *testing.T, e *Event) {
+			assert.True(t, e.IsMerge(), "IsMerge")
+			require.NotNil(t, e.Version, "Version")
+			assert.Equal(t, "1", e.Version.ID, "Version.ID")
+		}},
+		{"timestamp of another type ignored", `{"webhookEvent":"x","timestamp":{}}`, func(t *testing.T, e *Event) {
+			assert.True(t, e.Timestamp.IsZero(), "Timestamp = %v, want zero", e.Timestamp)
+		}},
+		{"issue null", `{"webhookEvent":"x","issue":null}`, func(t *testing.T, e *Event) {
+			assert.Nil(t, e.Issue, "Issue")
+		}},
+		{"user active string", `{"webhookEvent":"x","user":{"name":"n","active":"true"}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.User, "User")
+			assert.True(t, e.User.Active, "User.Active")
+		}},
+		{"odd time kept zero", `{"webhookEvent":"x","comment":{"id":1,"created":"yesterday"}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Comment, "Comment")
+			assert.Equal(t, "1", e.Comment.ID, "Comment.ID")
+			assert.True(t, e.Comment.Created.IsZero(), "Comment.Created = %v, want zero", e.Comment.Created)
+		}},
+		{"leading whitespace", " \n{\"webhookEvent\":\"x\"}", func(t *testing.T, e *Event) {
+			assert.Equal(t, EventName("x"), e.Name, "Name")
+		}},
+		{"parent issue", `{"webhookEvent":"x","issue":{"fields":{"parent":{"id":"9","key":"P-9","fields":{"summary":"epic","parent":{"key":"deeper"}}}}}}`, func(t *testing.T, e *Event) {
+			require.NotNil(t, e.Issue, "Issue")
 			p := e.Issue.Fields.Parent
-			return p != nil && p.Key == "P-9" && p.Fields.Summary == "epic" && p.Fields.Parent == nil
+			require.NotNil(t, p, "Parent")
+			assert.Equal(t, "P-9", p.Key, "Parent.Key")
+			assert.Equal(t, "epic", p.Fields.Summary, "Parent's summary")
+			assert.Nil(t, p.Fields.Parent, "the parent's parent")
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e, err := ParseEvent([]byte(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tc.check(e) {
-				t.Errorf("unexpected decode: %+v", e)
-			}
+			require.NoError(t, err)
+			require.NotNil(t, e)
+			tc.check(t, e)
 		})
 	}
 }
 
 func TestParseEventMalformed(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		"", "   ", "null", "[]", `"x"`, "{", `{"webhookEvent":}`, `{}`, `{"webhookEvent":""}`,
 		`{"webhookEvent":5}`, `{"webhookEvent":"x","issue":"PAY-1"}`,
 		`{"webhookEvent":"x"} trailing`,
 	} {
-		e, err := ParseEvent([]byte(body))
-		if !errors.Is(err, ErrMalformedBody) || e != nil {
-			t.Errorf("ParseEvent(%q) = %v, %v; want ErrMalformedBody", body, e, err)
-		}
+		t.Run(strconv.Quote(body), func(t *testing.T) {
+			t.Parallel()
+			e, err := ParseEvent([]byte(body))
+			assert.ErrorIs(t, err, ErrMalformedBody, "ParseEvent(%q)", body)
+			assert.Nil(t, e, "ParseEvent(%q) event", body)
+		})
 	}
 }
 
 func TestIssueFieldsMarshalRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := parseFixture(t, "issue_updated.json")
 	out, err := json.Marshal(e.Issue)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var back Issue
-	if err := json.Unmarshal(out, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back.Key != "PAY-142" || back.Fields.Summary != e.Issue.Fields.Summary || back.Fields.Len() != e.Issue.Fields.Len() {
-		t.Errorf("round trip lost data: %+v", back)
-	}
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, "PAY-142", back.Key, "Key after the round trip")
+	assert.Equal(t, e.Issue.Fields.Summary, back.Fields.Summary, "Summary after the round trip")
+	assert.Equal(t, e.Issue.Fields.Len(), back.Fields.Len(), "fields after the round trip")
 }

@@ -6,12 +6,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestURLVariablePlaceholder(t *testing.T) {
-	if got := VarIssueKey.Placeholder(); got != "${issue.key}" {
-		t.Fatalf("Placeholder = %q", got)
-	}
+	t.Parallel()
+	assert.Equal(t, "${issue.key}", VarIssueKey.Placeholder(), "Placeholder")
 	// The documented list from the Jira webhooks guide, exactly.
 	want := []string{"board.id", "issue.id", "issue.key", "mergedVersion.id",
 		"modifiedUser.key", "modifiedUser.name", "project.id", "project.key",
@@ -20,13 +22,12 @@ func TestURLVariablePlaceholder(t *testing.T) {
 		VarModifiedUserKey, VarModifiedUserName, VarProjectID, VarProjectKey,
 		VarSprintID, VarVersionID}
 	for i := range want {
-		if string(got[i]) != want[i] {
-			t.Errorf("constant %d = %q, want %q", i, got[i], want[i])
-		}
+		assert.Equal(t, want[i], string(got[i]), "constant %d", i)
 	}
 }
 
 func TestAdminURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		base string
 		vars []URLVariable
@@ -45,18 +46,17 @@ func TestAdminURL(t *testing.T) {
 			"https://app.example.com/hooks/${custom_var-1.x}"},
 	}
 	for _, tt := range tests {
-		got, err := AdminURL(tt.base, tt.vars...)
-		if err != nil {
-			t.Errorf("AdminURL(%q, %v): %v", tt.base, tt.vars, err)
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("AdminURL(%q, %v) = %q, want %q", tt.base, tt.vars, got, tt.want)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			got, err := AdminURL(tt.base, tt.vars...)
+			require.NoError(t, err, "AdminURL(%q, %v)", tt.base, tt.vars)
+			assert.Equal(t, tt.want, got, "AdminURL(%q, %v)", tt.base, tt.vars)
+		})
 	}
 }
 
 func TestAdminURLErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		base string
 		vars []URLVariable
@@ -72,14 +72,16 @@ func TestAdminURLErrors(t *testing.T) {
 		{"https://app.exa mple.com/%zz", nil},
 	}
 	for _, tt := range tests {
-		got, err := AdminURL(tt.base, tt.vars...)
-		if !errors.Is(err, ErrURLTemplate) {
-			t.Errorf("AdminURL(%q, %q) = %q, %v; want ErrURLTemplate", tt.base, tt.vars, got, err)
-		}
+		t.Run(tt.base, func(t *testing.T) {
+			t.Parallel()
+			got, err := AdminURL(tt.base, tt.vars...)
+			assert.ErrorIs(t, err, ErrURLTemplate, "AdminURL(%q, %q) = %q", tt.base, tt.vars, got)
+		})
 	}
 }
 
 func TestURLVariables(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		template string
@@ -115,38 +117,33 @@ func TestURLVariables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := httptest.NewRequest("POST", "https://app.example.com"+tt.target, strings.NewReader("{}"))
 			got, err := URLVariables(r, tt.template)
-			if err != nil {
-				t.Fatalf("URLVariables: %v", err)
-			}
-			if !maps.Equal(got, tt.want) {
-				t.Fatalf("URLVariables = %v, want %v", got, tt.want)
-			}
+			require.NoError(t, err, "URLVariables")
+			// maps.Equal, not assert.Equal: no variables may come back as
+			// an empty map or a nil one.
+			assert.True(t, maps.Equal(got, tt.want), "URLVariables = %v, want %v", got, tt.want)
 		})
 	}
 }
 
 func TestURLVariablesRoundTrip(t *testing.T) {
+	t.Parallel()
 	tmpl, err := AdminURL("https://app.example.com/jira/hooks", VarProjectKey, VarIssueKey, VarModifiedUserKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// What Jira does: replace each placeholder with the value.
 	target := strings.NewReplacer("${project.key}", "EXA", "${issue.key}", "EXA-9",
 		"${modifiedUser.key}", "JIRAUSER10100").Replace(tmpl)
 	r := httptest.NewRequest("POST", target, nil)
 	got, err := URLVariables(r, tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := map[URLVariable]string{VarProjectKey: "EXA", VarIssueKey: "EXA-9", VarModifiedUserKey: "JIRAUSER10100"}
-	if !maps.Equal(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
+	assert.Equal(t, want, got, "URLVariables of %s", target)
 }
 
 func TestURLVariablesMismatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		template string
@@ -162,24 +159,25 @@ func TestURLVariablesMismatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := httptest.NewRequest("POST", tt.target, nil)
 			got, err := URLVariables(r, tt.template)
-			if !errors.Is(err, ErrURLMismatch) {
-				t.Fatalf("URLVariables = %v, %v; want ErrURLMismatch", got, err)
-			}
+			assert.ErrorIs(t, err, ErrURLMismatch, "URLVariables = %v", got)
 		})
 	}
-	if _, err := URLVariables(nil, "/x"); !errors.Is(err, ErrURLMismatch) {
-		t.Fatalf("nil request: %v", err)
-	}
+	_, err := URLVariables(nil, "/x")
+	assert.ErrorIs(t, err, ErrURLMismatch, "nil request")
 }
 
 func TestURLVariablesBadTemplate(t *testing.T) {
+	t.Parallel()
 	for _, tmpl := range []string{"/hooks/${issue.key", "/hooks/${}", "/hooks?k=${a b}", "/h/${a/b}"} {
-		r := httptest.NewRequest("POST", "/hooks/x", nil)
-		if _, err := URLVariables(r, tmpl); !errors.Is(err, ErrURLTemplate) {
-			t.Errorf("URLVariables(%q): %v, want ErrURLTemplate", tmpl, err)
-		}
+		t.Run(tmpl, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("POST", "/hooks/x", nil)
+			_, err := URLVariables(r, tmpl)
+			assert.ErrorIs(t, err, ErrURLTemplate, "URLVariables(%q)", tmpl)
+		})
 	}
 }
 
@@ -195,15 +193,12 @@ func FuzzURLVariables(f *testing.F) {
 		}
 		vars, err := URLVariables(r, tmpl)
 		if err != nil {
-			if !errors.Is(err, ErrURLMismatch) && !errors.Is(err, ErrURLTemplate) {
-				t.Fatalf("unexpected error kind: %v", err)
-			}
+			require.True(t, errors.Is(err, ErrURLMismatch) || errors.Is(err, ErrURLTemplate), "unexpected error kind: %v", err)
 			return
 		}
 		for k, v := range vars {
-			if v == "" || v == k.Placeholder() {
-				t.Fatalf("kept empty or unsubstituted %q=%q", k, v)
-			}
+			require.NotEmpty(t, v, "kept empty %q", k)
+			require.NotEqual(t, k.Placeholder(), v, "kept unsubstituted %q", k)
 		}
 	})
 }
