@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/jiratest"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
@@ -20,6 +23,7 @@ import (
 // checks that the callback sees the typed event exactly once although the
 // first attempt was answered 500 and Jira retried.
 func TestReceiveEndToEnd(t *testing.T) {
+	t.Parallel()
 	secret := []byte("e2e shared secret")
 	tests := []struct {
 		name     string
@@ -49,6 +53,7 @@ func TestReceiveEndToEnd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			// Retries happen at once, inside Emit, so the tokens are signed
 			// at the real time the verifier checks them against.
 			jira := jiratest.NewServer(jiratest.WithSeed(4), jiratest.WithRetries(3, func(int) time.Duration { return 0 }))
@@ -82,39 +87,35 @@ func TestReceiveEndToEnd(t *testing.T) {
 			jira.RunDue()
 
 			deliveries := jira.Deliveries()
-			if len(first) != 1 || len(deliveries) != 2 {
-				t.Fatalf("first attempts %d, all attempts %d: %+v", len(first), len(deliveries), deliveries)
-			}
-			if deliveries[0].Status != 500 || deliveries[1].Status != 200 || deliveries[0].ID != deliveries[1].ID || deliveries[1].Attempt != 1 {
-				t.Fatalf("attempts: %+v", deliveries)
-			}
+			require.Len(t, first, 1, "first attempts")
+			require.Len(t, deliveries, 2, "all attempts: %+v", deliveries)
+			require.Equal(t, http.StatusInternalServerError, deliveries[0].Status, "first attempt's status")
+			require.Equal(t, http.StatusOK, deliveries[1].Status, "retry's status")
+			require.Equal(t, deliveries[0].ID, deliveries[1].ID, "the retry's identifier")
+			require.Equal(t, 1, deliveries[1].Attempt, "the retry's attempt")
 			// Jira delivering the same identifier again is dropped.
-			if len(seen) != 1 {
-				t.Fatalf("callback saw the event %d times", len(seen))
-			}
+			require.Len(t, seen, 1, "times the callback saw the event")
 			e := seen[0]
-			if e.Name != webhooks.IssueUpdated || e.Issue == nil || e.Issue.Key != "PAY-142" || e.Issue.Fields.Summary != "EU card payments fail" {
-				t.Fatalf("event = %+v", e)
-			}
-			if e.Changelog == nil || len(e.Changelog.Items) != 1 || e.Changelog.Items[0].ToString != "In Progress" {
-				t.Errorf("changelog = %+v", e.Changelog)
+			require.Equal(t, webhooks.IssueUpdated, e.Name, "event name")
+			require.NotNil(t, e.Issue, "event's issue")
+			require.Equal(t, "PAY-142", e.Issue.Key, "issue key")
+			require.Equal(t, "EU card payments fail", e.Issue.Fields.Summary, "summary")
+			if assert.NotNil(t, e.Changelog, "changelog") && assert.Len(t, e.Changelog.Items, 1, "changelog items") {
+				assert.Equal(t, "In Progress", e.Changelog.Items[0].ToString, "changelog's new status")
 			}
 			var points float64
-			if err := e.Issue.Fields.Decode("customfield_10016", &points); err != nil || points != 5 {
-				t.Errorf("custom field: %v %v", points, err)
+			if assert.NoError(t, e.Issue.Fields.Decode("customfield_10016", &points), "custom field") {
+				assert.Equal(t, 5.0, points, "custom field")
 			}
-			if len(e.MatchedWebhookIDs) != 1 || e.Timestamp.IsZero() {
-				t.Errorf("matched %v, timestamp %v", e.MatchedWebhookIDs, e.Timestamp)
-			}
+			assert.Len(t, e.MatchedWebhookIDs, 1, "matched webhooks")
+			assert.False(t, e.Timestamp.IsZero(), "timestamp")
 			d := e.Delivery
-			if d.URL == nil || d.URL.Path != "/hooks/jira" {
-				t.Errorf("delivery URL = %v, want /hooks/jira", d.URL)
+			if assert.NotNil(t, d.URL, "delivery URL") {
+				assert.Equal(t, "/hooks/jira", d.URL.Path, "delivery URL")
 			}
 			d.URL = nil
 			want := webhooks.Delivery{ID: deliveries[0].ID, Retry: 1, Flow: "Primary", Tenant: tc.tenant(app)}
-			if d != want {
-				t.Errorf("delivery = %+v, want %+v", d, want)
-			}
+			assert.Equal(t, want, d, "delivery")
 		})
 	}
 }
@@ -123,19 +124,13 @@ func TestReceiveEndToEnd(t *testing.T) {
 func register(t *testing.T, app *jiratest.App, base, url string) {
 	t.Helper()
 	body := fmt.Sprintf(`{"url":%q,"webhooks":[{"events":["jira:issue_updated"],"jqlFilter":"project = PAY"}]}`, url)
-	req, err := http.NewRequest(http.MethodPost, base+"/rest/api/3/webhook", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/rest/api/3/webhook", strings.NewReader(body))
+	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := app.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err, "register")
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("register: %s", resp.Status)
-	}
+	require.Equal(t, http.StatusOK, resp.StatusCode, "register: %s", resp.Status)
 }
 
 // TestReceiveJiratestFamilies delivers one event of each family jiratest
@@ -143,6 +138,7 @@ func register(t *testing.T, app *jiratest.App, base, url string) {
 // as the way to capture fixtures: jira.Deliveries()[i].Body is the body Jira
 // would send.
 func TestReceiveJiratestFamilies(t *testing.T) {
+	t.Parallel()
 	secret := []byte("families")
 	jira := jiratest.NewServer(jiratest.WithSeed(9))
 	defer jira.Close()
@@ -169,13 +165,13 @@ func TestReceiveJiratestFamilies(t *testing.T) {
 		fmt.Fprintf(&list, "%q", e)
 	}
 	body := fmt.Sprintf(`{"url":%q,"webhooks":[{"events":[%s],"jqlFilter":"project = PAY"}]}`, srv.URL+"/hooks", list.String())
-	req, _ := http.NewRequest(http.MethodPost, jira.URL()+"/rest/api/3/webhook", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, jira.URL()+"/rest/api/3/webhook", strings.NewReader(body))
+	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := app.HTTPClient().Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("register: %v %v", resp, err)
-	}
+	require.NoError(t, err, "register")
 	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "register: %s", resp.Status)
 
 	issue := jiratest.Issue{Key: "PAY-7", Summary: "Checkout times out"}
 	jira.Emit(jiratest.IssueEvent("jira:issue_created", issue))
@@ -186,34 +182,48 @@ func TestReceiveJiratestFamilies(t *testing.T) {
 	jira.Emit(jiratest.VersionMergedEvent(jiratest.Version{ID: "10022"}, jiratest.Version{ID: "10021"}))
 
 	for _, d := range jira.Deliveries() {
-		if !d.OK() {
-			t.Errorf("delivery %s of %s: status %d %s", d.ID, d.Event, d.Status, d.Err)
-		}
+		assert.True(t, d.OK(), "delivery %s of %s: status %d %s", d.ID, d.Event, d.Status, d.Err)
 	}
-	checks := map[webhooks.EventName]func(e *webhooks.Event) bool{
-		webhooks.IssueCreated: func(e *webhooks.Event) bool {
-			return e.Issue != nil && e.Issue.Key == "PAY-7" && e.Issue.Fields.Summary == "Checkout times out"
+	checks := map[webhooks.EventName]func(t *testing.T, e *webhooks.Event){
+		webhooks.IssueCreated: func(t *testing.T, e *webhooks.Event) {
+			require.NotNil(t, e.Issue, "issue")
+			assert.Equal(t, "PAY-7", e.Issue.Key, "issue key")
+			assert.Equal(t, "Checkout times out", e.Issue.Fields.Summary, "summary")
 		},
-		webhooks.CommentCreated: func(e *webhooks.Event) bool {
-			return e.Comment != nil && e.Comment.Body.String() == "Seen on iOS too" && e.Issue != nil
+		webhooks.CommentCreated: func(t *testing.T, e *webhooks.Event) {
+			require.NotNil(t, e.Comment, "comment")
+			assert.Equal(t, "Seen on iOS too", e.Comment.Body.String(), "comment body")
+			assert.NotNil(t, e.Issue, "the comment's issue")
 		},
-		webhooks.IssuePropertySet: func(e *webhooks.Event) bool { return e.Property != nil && e.Property.Key == "com.acme.triage" },
-		webhooks.SprintUpdated: func(e *webhooks.Event) bool {
-			return e.Sprint != nil && e.Sprint.ID == 37 && e.Sprint.Goal == "Stabilise" && e.OldSprint != nil
+		webhooks.IssuePropertySet: func(t *testing.T, e *webhooks.Event) {
+			require.NotNil(t, e.Property, "property")
+			assert.Equal(t, "com.acme.triage", e.Property.Key, "property key")
 		},
-		webhooks.VersionReleased: func(e *webhooks.Event) bool { return e.Version != nil && e.Version.ID == "10021" && e.Version.Released },
-		webhooks.VersionDeleted: func(e *webhooks.Event) bool {
-			return e.IsMerge() && e.MergedTo.ID == "10021" && e.Version.ID == "10022"
+		webhooks.SprintUpdated: func(t *testing.T, e *webhooks.Event) {
+			require.NotNil(t, e.Sprint, "sprint")
+			assert.Equal(t, 37, int(e.Sprint.ID), "sprint ID")
+			assert.Equal(t, "Stabilise", e.Sprint.Goal, "sprint goal")
+			assert.NotNil(t, e.OldSprint, "the sprint before the update")
+		},
+		webhooks.VersionReleased: func(t *testing.T, e *webhooks.Event) {
+			require.NotNil(t, e.Version, "version")
+			assert.Equal(t, "10021", e.Version.ID, "version ID")
+			assert.True(t, e.Version.Released, "version released")
+		},
+		webhooks.VersionDeleted: func(t *testing.T, e *webhooks.Event) {
+			require.True(t, e.IsMerge(), "a merge")
+			require.NotNil(t, e.Version, "version")
+			assert.Equal(t, "10021", e.MergedTo.ID, "merged into")
+			assert.Equal(t, "10022", e.Version.ID, "version ID")
 		},
 	}
 	for name, check := range checks {
-		e := got[name]
-		if e == nil {
-			t.Errorf("%s not delivered", name)
-			continue
-		}
-		if !check(e) || e.Delivery.Tenant != app.ClientKey() || e.Timestamp.IsZero() {
-			t.Errorf("%s decoded as %+v", name, e)
-		}
+		t.Run(string(name), func(t *testing.T) {
+			e := got[name]
+			require.NotNil(t, e, "%s not delivered", name)
+			check(t, e)
+			assert.Equal(t, app.ClientKey(), e.Delivery.Tenant, "tenant")
+			assert.False(t, e.Timestamp.IsZero(), "timestamp")
+		})
 	}
 }
