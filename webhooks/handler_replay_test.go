@@ -6,9 +6,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/webhooks/webhookstest"
 )
@@ -31,6 +33,7 @@ func liveConnect(rec *recorder, tenant, id string, body []byte) int {
 func anyTenant(string) ([]byte, error) { return testSecret, nil }
 
 func TestReplaySuccess(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(ConnectJWT(anyTenant))
 	var named atomic.Int32
 	var fromCtx Delivery
@@ -41,85 +44,66 @@ func TestReplaySuccess(t *testing.T) {
 	})
 	f := failedOf(t, "d-1", "issue_updated.json")
 	f.URL = "https://app.example.com/jira/events/PAY-142?user_id=admin&jwt=leaked.token.here"
-	if err := rec.h.Replay(context.Background(), "tenant-a", f); err != nil {
-		t.Fatalf("Replay: %v", err)
-	}
-	if named.Load() != 1 || rec.calls.Load() != 1 {
-		t.Fatalf("On callbacks %d, OnAny callbacks %d; want 1 and 1", named.Load(), rec.calls.Load())
-	}
+	require.NoError(t, rec.h.Replay(t.Context(), "tenant-a", f), "Replay")
+	require.Equal(t, int32(1), named.Load(), "On callbacks")
+	require.Equal(t, int32(1), rec.calls.Load(), "OnAny callbacks")
 	e := rec.events[0]
-	if e.Name != IssueUpdated || e.Issue == nil || e.Issue.Key != "PAY-142" || string(e.Raw) != f.Body {
-		t.Fatalf("event = %s %+v", e.Name, e.Issue)
-	}
+	require.Equal(t, IssueUpdated, e.Name, "event name")
+	require.NotNil(t, e.Issue, "issue")
+	assert.Equal(t, "PAY-142", e.Issue.Key, "issue key")
+	assert.Equal(t, f.Body, string(e.Raw), "raw body")
 	d := e.Delivery
-	if d.ID != "d-1" || d.Tenant != "tenant-a" || !d.Replay || d.Retry != 0 || d.Flow != "" {
-		t.Fatalf("Delivery = %+v", d)
-	}
-	if d.URL == nil || d.URL.String() != "https://app.example.com/jira/events/PAY-142?user_id=admin" {
-		t.Fatalf("Delivery.URL = %v", d.URL)
-	}
-	if fromCtx.ID != d.ID || !fromCtx.Replay || fromCtx.Tenant != d.Tenant {
-		t.Fatalf("DeliveryFrom(ctx) = %+v", fromCtx)
-	}
+	assert.Equal(t, Delivery{ID: "d-1", Tenant: "tenant-a", Replay: true, URL: d.URL}, d, "delivery: no retry count, no flow")
+	require.NotNil(t, d.URL, "Delivery.URL")
+	assert.Equal(t, "https://app.example.com/jira/events/PAY-142?user_id=admin", d.URL.String(), "Delivery.URL, without the jwt")
+	assert.Equal(t, d.ID, fromCtx.ID, "DeliveryFrom(ctx).ID")
+	assert.True(t, fromCtx.Replay, "DeliveryFrom(ctx).Replay")
+	assert.Equal(t, d.Tenant, fromCtx.Tenant, "DeliveryFrom(ctx).Tenant")
 	vars, err := URLVariablesOf(d.URL, "/jira/events/${issue.key}")
-	if err != nil || vars[VarIssueKey] != "PAY-142" {
-		t.Fatalf("URLVariablesOf = %v, %v", vars, err)
-	}
+	require.NoError(t, err, "URLVariablesOf")
+	assert.Equal(t, "PAY-142", vars[VarIssueKey], "issue key from the URL")
 	// Replay reports through its error, not through the request hook.
-	if len(rec.errs) != 0 {
-		t.Fatalf("error hook called: %v", rec.errs)
-	}
+	assert.Empty(t, rec.errs, "errors reported to the error hook")
 
 	// A URL that does not parse leaves Delivery.URL nil; the event is
 	// still handled.
 	f = failedOf(t, "d-2", "comment_created.json")
 	f.URL = "http://[::1"
-	if err := rec.h.Replay(context.Background(), "tenant-a", f); err != nil {
-		t.Fatalf("Replay with a bad URL: %v", err)
-	}
-	if last := rec.events[len(rec.events)-1]; last.Delivery.URL != nil || last.Delivery.ID != "d-2" {
-		t.Fatalf("Delivery = %+v", last.Delivery)
-	}
+	require.NoError(t, rec.h.Replay(t.Context(), "tenant-a", f), "Replay with a bad URL")
+	last := rec.events[len(rec.events)-1]
+	assert.Nil(t, last.Delivery.URL, "Delivery.URL of an unparsable URL")
+	assert.Equal(t, "d-2", last.Delivery.ID, "delivery ID")
 }
 
 // A failure whose last attempt got through after all is not handled twice.
 func TestReplayOfHandledDeliveryIsDuplicate(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(ConnectJWT(anyTenant))
 	body := readFixture(t, "issue_updated.json")
-	if code := liveConnect(rec, "tenant-a", "d-1", body); code != 200 {
-		t.Fatalf("live delivery: %d", code)
-	}
-	err := rec.h.Replay(context.Background(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)})
-	if !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("Replay = %v, want ErrDuplicate", err)
-	}
-	if n := rec.calls.Load(); n != 1 {
-		t.Fatalf("callbacks ran %d times, want 1", n)
-	}
+	require.Equal(t, http.StatusOK, liveConnect(rec, "tenant-a", "d-1", body), "live delivery")
+	err := rec.h.Replay(t.Context(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)})
+	assert.ErrorIs(t, err, ErrDuplicate, "Replay")
+	assert.Equal(t, int32(1), rec.calls.Load(), "callback calls")
 }
 
 // Once a replay succeeds, Jira's own later attempt is dropped.
 func TestReplayThenJiraRetryIsDropped(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(ConnectJWT(anyTenant))
 	body := readFixture(t, "issue_updated.json")
-	if err := rec.h.Replay(context.Background(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)}); err != nil {
-		t.Fatalf("Replay: %v", err)
-	}
-	if code := liveConnect(rec, "tenant-a", "d-1", body); code != 200 || !errors.Is(rec.lastErr(), ErrDuplicate) {
-		t.Fatalf("Jira's retry: status %d, error %v; want 200 and ErrDuplicate", code, rec.lastErr())
-	}
+	require.NoError(t, rec.h.Replay(t.Context(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)}), "Replay")
+	require.Equal(t, http.StatusOK, liveConnect(rec, "tenant-a", "d-1", body), "Jira's retry: status")
+	require.ErrorIs(t, rec.lastErr(), ErrDuplicate, "Jira's retry")
 	// And a second replay too.
-	if err := rec.h.Replay(context.Background(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)}); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("second Replay = %v, want ErrDuplicate", err)
-	}
-	if n := rec.calls.Load(); n != 1 {
-		t.Fatalf("callbacks ran %d times, want 1", n)
-	}
+	assert.ErrorIs(t, rec.h.Replay(t.Context(), "tenant-a", FailedWebhook{ID: "d-1", Body: string(body)}), ErrDuplicate, "second Replay")
+	assert.Equal(t, int32(1), rec.calls.Load(), "callback calls")
 }
 
 func TestReplayCallbackFailureReleases(t *testing.T) {
+	t.Parallel()
 	for _, fail := range []string{"error", "panic"} {
 		t.Run(fail, func(t *testing.T) {
+			t.Parallel()
 			var logs bytes.Buffer
 			store := NewMemoryStore(0, 0)
 			h := NewHandler(HubSignature(testSecret), WithDedupeStore(store),
@@ -136,34 +120,24 @@ func TestReplayCallbackFailureReleases(t *testing.T) {
 				return nil
 			})
 			f := failedOf(t, "d-9", "comment_created.json")
-			err := h.Replay(context.Background(), "", f)
-			if !errors.Is(err, ErrCallback) {
-				t.Fatalf("failing callback: Replay = %v, want ErrCallback", err)
+			err := h.Replay(t.Context(), "", f)
+			require.ErrorIs(t, err, ErrCallback, "failing callback: Replay")
+			if fail == "error" {
+				assert.ErrorContains(t, err, "database unavailable", "Replay's error must hold the callback's")
 			}
-			if fail == "error" && !strings.Contains(err.Error(), "database unavailable") {
-				t.Errorf("error %q lacks the callback's error", err)
-			}
-			if store.Len() != 0 {
-				t.Fatalf("reservation kept after a failure: %d entries", store.Len())
-			}
-			if !strings.Contains(logs.String(), "replay failed") || !strings.Contains(logs.String(), "replay=true") {
-				t.Errorf("failure not logged as a replay:\n%s", logs.String())
-			}
-			if err := h.Replay(context.Background(), "", f); err != nil {
-				t.Fatalf("second Replay: %v", err)
-			}
-			if err := h.Replay(context.Background(), "", f); !errors.Is(err, ErrDuplicate) {
-				t.Fatalf("third Replay = %v, want ErrDuplicate", err)
-			}
-			if attempts != 2 {
-				t.Errorf("callback ran %d times, want 2", attempts)
-			}
+			require.Zero(t, store.Len(), "store entries: the reservation must be released after a failure")
+			assert.Contains(t, logs.String(), "replay failed", "the failure logged as a replay")
+			assert.Contains(t, logs.String(), "replay=true", "the failure logged as a replay")
+			require.NoError(t, h.Replay(t.Context(), "", f), "second Replay")
+			assert.ErrorIs(t, h.Replay(t.Context(), "", f), ErrDuplicate, "third Replay")
+			assert.Equal(t, 2, attempts, "callback calls")
 		})
 	}
 }
 
 // A failed replay leaves the delivery to Jira's retry.
 func TestReplayFailureThenJiraRetryHandled(t *testing.T) {
+	t.Parallel()
 	h := NewHandler(HubSignature(testSecret))
 	calls := 0
 	h.OnAny(func(context.Context, *Event) error {
@@ -174,18 +148,16 @@ func TestReplayFailureThenJiraRetryHandled(t *testing.T) {
 		return nil
 	})
 	body := readFixture(t, "issue_updated.json")
-	if err := h.Replay(context.Background(), "", FailedWebhook{ID: "d-1", Body: string(body)}); !errors.Is(err, ErrCallback) {
-		t.Fatalf("Replay = %v", err)
-	}
+	require.ErrorIs(t, h.Replay(t.Context(), "", FailedWebhook{ID: "d-1", Body: string(body)}), ErrCallback, "Replay")
 	r := webhookstest.NewRequest("/hooks", body, webhookstest.Hub{Secret: testSecret})
 	webhookstest.SetDelivery(r, "d-1", 4)
 	rec := &recorder{h: h}
-	if code := rec.serve(r).Code; code != 200 || calls != 2 {
-		t.Fatalf("Jira's retry: status %d, calls %d", code, calls)
-	}
+	assert.Equal(t, http.StatusOK, rec.serve(r).Code, "Jira's retry: status")
+	assert.Equal(t, 2, calls, "callback calls")
 }
 
 func TestReplayMalformedBody(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"not JSON":     `{"webhookEvent":`,
 		"not an event": `{"hello":"world"}`,
@@ -194,77 +166,62 @@ func TestReplayMalformedBody(t *testing.T) {
 		"whitespace":   " \n",
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			store := NewMemoryStore(0, 0)
 			rec := newRecorder(HubSignature(testSecret), WithDedupeStore(store))
-			err := rec.h.Replay(context.Background(), "t", FailedWebhook{ID: "d-1", Body: body})
-			if !errors.Is(err, ErrMalformedBody) {
-				t.Fatalf("Replay = %v, want ErrMalformedBody", err)
-			}
-			if rec.calls.Load() != 0 || store.Len() != 0 {
-				t.Fatalf("callbacks %d, store entries %d", rec.calls.Load(), store.Len())
-			}
+			err := rec.h.Replay(t.Context(), "t", FailedWebhook{ID: "d-1", Body: body})
+			assert.ErrorIs(t, err, ErrMalformedBody, "Replay")
+			assert.Zero(t, rec.calls.Load(), "callback calls")
+			assert.Zero(t, store.Len(), "store entries")
 		})
 	}
 }
 
 func TestReplayEmptyBodyWithAllowEmptyBody(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(HubSignature(testSecret), AllowEmptyBody())
 	named := 0
 	rec.h.On("", func(context.Context, *Event) error { named++; return nil })
 	rec.h.On(IssueUpdated, func(context.Context, *Event) error { named++; return nil })
 	f := FailedWebhook{ID: "d-1", URL: "https://app.example.com/hooks?issue=PAY-7"}
-	if err := rec.h.Replay(context.Background(), "", f); err != nil {
-		t.Fatalf("Replay: %v", err)
-	}
-	if rec.calls.Load() != 1 || named != 0 {
-		t.Fatalf("OnAny ran %d times, On %d; want 1 and 0", rec.calls.Load(), named)
-	}
+	require.NoError(t, rec.h.Replay(t.Context(), "", f), "Replay")
+	require.Equal(t, int32(1), rec.calls.Load(), "OnAny calls")
+	require.Zero(t, named, "On calls")
 	e := rec.events[0]
-	if e.Name != "" || len(e.Raw) != 0 || e.Issue != nil || !e.Delivery.Replay || e.Delivery.ID != "d-1" {
-		t.Fatalf("event = %+v", e)
-	}
-	if vars, err := URLVariablesOf(e.Delivery.URL, "/hooks?issue=${issue.key}"); err != nil || vars[VarIssueKey] != "PAY-7" {
-		t.Fatalf("URLVariablesOf = %v, %v", vars, err)
-	}
-	if err := rec.h.Replay(context.Background(), "", f); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("second Replay = %v, want ErrDuplicate", err)
-	}
+	assert.Empty(t, e.Name, "event name")
+	assert.Empty(t, e.Raw, "raw body")
+	assert.Nil(t, e.Issue, "issue")
+	assert.True(t, e.Delivery.Replay, "Delivery.Replay")
+	assert.Equal(t, "d-1", e.Delivery.ID, "delivery ID")
+	vars, err := URLVariablesOf(e.Delivery.URL, "/hooks?issue=${issue.key}")
+	require.NoError(t, err, "URLVariablesOf")
+	assert.Equal(t, "PAY-7", vars[VarIssueKey], "issue key from the URL")
+	assert.ErrorIs(t, rec.h.Replay(t.Context(), "", f), ErrDuplicate, "second Replay")
 }
 
 func TestReplayTenantScoping(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(ConnectJWT(anyTenant))
 	body := readFixture(t, "worklog_created.json")
 	f := FailedWebhook{ID: "shared-id", Body: string(body)}
 	for _, tenant := range []string{"tenant-a", "tenant-b"} {
-		if err := rec.h.Replay(context.Background(), tenant, f); err != nil {
-			t.Fatalf("Replay for %s: %v", tenant, err)
-		}
+		require.NoError(t, rec.h.Replay(t.Context(), tenant, f), "Replay for %s", tenant)
 	}
-	if err := rec.h.Replay(context.Background(), "tenant-a", f); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("Replay again for tenant-a = %v, want ErrDuplicate", err)
-	}
-	if n := rec.calls.Load(); n != 2 {
-		t.Fatalf("callbacks = %d, want 2 (one per tenant)", n)
-	}
+	require.ErrorIs(t, rec.h.Replay(t.Context(), "tenant-a", f), ErrDuplicate, "Replay again for tenant-a")
+	require.Equal(t, int32(2), rec.calls.Load(), "callbacks, want one per tenant")
 	// Live deliveries of the same identifier: dropped for the tenants that
 	// replayed it, handled for another.
-	if code := liveConnect(rec, "tenant-b", "shared-id", body); code != 200 || !errors.Is(rec.lastErr(), ErrDuplicate) {
-		t.Fatalf("tenant-b live: %d, %v", code, rec.lastErr())
-	}
-	if code := liveConnect(rec, "tenant-c", "shared-id", body); code != 200 {
-		t.Fatalf("tenant-c live: %d", code)
-	}
-	if n := rec.calls.Load(); n != 3 {
-		t.Fatalf("callbacks = %d, want 3", n)
-	}
+	require.Equal(t, http.StatusOK, liveConnect(rec, "tenant-b", "shared-id", body), "tenant-b live: status")
+	require.ErrorIs(t, rec.lastErr(), ErrDuplicate, "tenant-b live")
+	require.Equal(t, http.StatusOK, liveConnect(rec, "tenant-c", "shared-id", body), "tenant-c live: status")
+	require.Equal(t, int32(3), rec.calls.Load(), "callbacks after the live deliveries")
 	// The tenant must match what the live handler finds: a replay under ""
 	// is another scope.
-	if err := rec.h.Replay(context.Background(), "", f); err != nil {
-		t.Fatalf("Replay without tenant: %v", err)
-	}
+	assert.NoError(t, rec.h.Replay(t.Context(), "", f), "Replay without tenant")
 }
 
 func TestReplayWhileDeliveryInProgress(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	h := NewHandler(HubSignature(testSecret))
 	var calls atomic.Int32
@@ -284,85 +241,79 @@ func TestReplayWhileDeliveryInProgress(t *testing.T) {
 		done <- rec.serve(r).Code
 	}()
 	<-entered
-	err := h.Replay(context.Background(), "", FailedWebhook{ID: "in-flight", Body: string(body)})
+	err := h.Replay(t.Context(), "", FailedWebhook{ID: "in-flight", Body: string(body)})
 	close(release)
-	if !errors.Is(err, ErrDeliveryInProgress) {
-		t.Errorf("Replay = %v, want ErrDeliveryInProgress", err)
-	}
-	if code := <-done; code != 200 {
-		t.Errorf("live delivery: %d", code)
-	}
-	if err := h.Replay(context.Background(), "", FailedWebhook{ID: "in-flight", Body: string(body)}); !errors.Is(err, ErrDuplicate) {
-		t.Errorf("Replay after = %v, want ErrDuplicate", err)
-	}
-	if calls.Load() != 1 {
-		t.Errorf("calls = %d", calls.Load())
-	}
+	assert.ErrorIs(t, err, ErrDeliveryInProgress, "Replay during the live delivery")
+	assert.Equal(t, http.StatusOK, <-done, "live delivery's status")
+	assert.ErrorIs(t, h.Replay(t.Context(), "", FailedWebhook{ID: "in-flight", Body: string(body)}), ErrDuplicate, "Replay after")
+	assert.Equal(t, int32(1), calls.Load(), "callback calls")
 }
 
 func TestReplayMisc(t *testing.T) {
+	t.Parallel()
 	body := string(readFixture(t, "issue_updated.json"))
 
-	// A context that is done: nothing runs.
-	rec := newRecorder(HubSignature(testSecret))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := rec.h.Replay(ctx, "", FailedWebhook{ID: "x", Body: body}); !errors.Is(err, context.Canceled) || rec.calls.Load() != 0 {
-		t.Fatalf("cancelled: %v, %d calls", err, rec.calls.Load())
-	}
+	t.Run("a context that is done runs nothing", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder(HubSignature(testSecret))
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		assert.ErrorIs(t, rec.h.Replay(ctx, "", FailedWebhook{ID: "x", Body: body}), context.Canceled, "Replay")
+		assert.Zero(t, rec.calls.Load(), "callback calls")
+	})
 
 	// Without an identifier, or without a store, nothing is deduplicated.
-	for _, id := range []string{"", "y"} {
-		rec := newRecorder(HubSignature(testSecret))
-		if id != "" {
-			rec = newRecorder(HubSignature(testSecret), WithDedupeStore(nil))
-		}
-		for range 2 {
-			if err := rec.h.Replay(context.Background(), "", FailedWebhook{ID: id, Body: body}); err != nil {
-				t.Fatal(err)
+	for name, rec := range map[string]*recorder{
+		"without an identifier": newRecorder(HubSignature(testSecret)),
+		"without a store":       newRecorder(HubSignature(testSecret), WithDedupeStore(nil)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			id := "y"
+			if name == "without an identifier" {
+				id = ""
 			}
-		}
-		if n := rec.calls.Load(); n != 2 {
-			t.Errorf("id %q: callbacks %d, want 2", id, n)
-		}
+			for range 2 {
+				require.NoError(t, rec.h.Replay(t.Context(), "", FailedWebhook{ID: id, Body: body}), "Replay")
+			}
+			assert.Equal(t, int32(2), rec.calls.Load(), "callback calls")
+		})
 	}
 
-	// A failing store is reported.
-	rec = newRecorder(HubSignature(testSecret), WithDedupeStore(failingStore{NewMemoryStore(0, 0)}))
-	if err := rec.h.Replay(context.Background(), "", FailedWebhook{ID: "z", Body: body}); err == nil || !strings.Contains(err.Error(), "redis down") || rec.calls.Load() != 0 {
-		t.Fatalf("failing store: %v, %d calls", err, rec.calls.Load())
-	}
+	t.Run("a failing store is reported", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder(HubSignature(testSecret), WithDedupeStore(failingStore{NewMemoryStore(0, 0)}))
+		assert.ErrorContains(t, rec.h.Replay(t.Context(), "", FailedWebhook{ID: "z", Body: body}), "redis down", "Replay")
+		assert.Zero(t, rec.calls.Load(), "callback calls")
+	})
 
 	// A handler whose verifier refuses everything over HTTP still replays:
 	// Replay does not verify.
-	rec = newRecorder(nil)
-	if err := rec.h.Replay(context.Background(), "", FailedWebhook{ID: "w", Body: body}); err != nil || rec.calls.Load() != 1 {
-		t.Fatalf("nil verifier: %v, %d calls", err, rec.calls.Load())
-	}
-	if code := rec.serve(webhookstest.NewRequest("/", []byte(body), nil)).Code; code != http.StatusInternalServerError {
-		t.Fatalf("nil verifier over HTTP: %d", code)
-	}
+	t.Run("nil verifier", func(t *testing.T) {
+		t.Parallel()
+		rec := newRecorder(nil)
+		require.NoError(t, rec.h.Replay(t.Context(), "", FailedWebhook{ID: "w", Body: body}), "Replay")
+		assert.Equal(t, int32(1), rec.calls.Load(), "callback calls")
+		assert.Equal(t, http.StatusInternalServerError, rec.serve(webhookstest.NewRequest("/", []byte(body), nil)).Code, "over HTTP: status")
+	})
 }
 
 func TestReplayLogsNoBody(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	h := NewHandler(HubSignature(testSecret), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	h.OnAny(func(context.Context, *Event) error { return nil })
 	f := failedOf(t, "d-1", "issue_updated.json")
 	f.URL = "https://app.example.com/hooks?jwt=secret-token"
 	for range 2 {
-		_ = h.Replay(context.Background(), "tenant-a", f)
+		_ = h.Replay(t.Context(), "tenant-a", f)
 	}
-	_ = h.Replay(context.Background(), "tenant-a", FailedWebhook{ID: "d-2", Body: "{"})
+	_ = h.Replay(t.Context(), "tenant-a", FailedWebhook{ID: "d-2", Body: "{"})
 	out := logs.String()
 	for _, want := range []string{"replay handled", "duplicate replay dropped", "replay refused", "delivery=d-1", "tenant=tenant-a", "replay=true"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("logs lack %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "the logs")
 	}
 	for _, secret := range []string{"PAY-142", "Alice", "secret-token", "status="} {
-		if strings.Contains(out, secret) {
-			t.Errorf("logs contain %q:\n%s", secret, out)
-		}
+		assert.NotContains(t, out, secret, "the logs")
 	}
 }
