@@ -2,15 +2,16 @@ package webhooks_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/jirahooks/jirahooks/auth"
 	"github.com/jirahooks/jirahooks/jiratest"
@@ -34,20 +35,17 @@ func newAdminSite(t *testing.T) (*jiratest.Server, *webhooks.AdminClient) {
 	site.AddAdmin(e2eAdmin, e2eToken)
 	site.AddUser(e2eUser, "user-token")
 	a, err := webhooks.NewAdminClient(site.URL(), webhooks.WithHTTPClient(auth.BasicClient(e2eAdmin, e2eToken)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return site, a
 }
 
 func TestAdminEndToEndCRUD(t *testing.T) {
+	t.Parallel()
 	site, a := newAdminSite(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	hookURL, err := webhooks.AdminURL("https://app.example.com/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	created, err := a.Create(ctx, webhooks.AdminWebhook{
 		Name:      "Issues of TEST",
 		URL:       hookURL,
@@ -55,123 +53,123 @@ func TestAdminEndToEndCRUD(t *testing.T) {
 		JQLFilter: "project = TEST",
 		Secret:    e2eSecret,
 	})
-	if err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	if created.ID <= 0 || !strings.HasSuffix(created.Self, "/rest/webhooks/1.0/webhook/"+strconv.FormatInt(created.ID, 10)) {
-		t.Fatalf("Create returned ID %d, self %q", created.ID, created.Self)
-	}
-	if created.Name != "Issues of TEST" || created.URL != hookURL || created.JQLFilter != "project = TEST" ||
-		!slices.Equal(created.Events, []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}) ||
-		created.ExcludeBody || created.Disabled || created.Secret != "" || !created.IsSigned || created.LastUpdated.IsZero() ||
-		created.LastUpdatedUser == "" {
-		t.Fatalf("Create returned %+v", created)
-	}
+	require.NoError(t, err, "Create")
+	require.Positive(t, created.ID, "Create: ID")
+	require.True(t, strings.HasSuffix(created.Self, "/rest/webhooks/1.0/webhook/"+strconv.FormatInt(created.ID, 10)),
+		"Create returned ID %d, self %q", created.ID, created.Self)
+	assert.Equal(t, "Issues of TEST", created.Name, "Create: Name")
+	assert.Equal(t, hookURL, created.URL, "Create: URL")
+	assert.Equal(t, "project = TEST", created.JQLFilter, "Create: JQLFilter")
+	assert.Equal(t, []webhooks.EventName{webhooks.IssueCreated, webhooks.IssueUpdated}, created.Events, "Create: Events")
+	assert.False(t, created.ExcludeBody, "Create: ExcludeBody")
+	assert.False(t, created.Disabled, "Create: Disabled")
+	assert.Empty(t, created.Secret, "Create: Secret is never read back")
+	assert.True(t, created.IsSigned, "Create: IsSigned")
+	assert.False(t, created.LastUpdated.IsZero(), "Create: LastUpdated")
+	assert.NotEmpty(t, created.LastUpdatedUser, "Create: LastUpdatedUser")
 	// The secret reached Jira; it is never read back.
 	stored := site.AdminWebhooks()
-	if len(stored) != 1 || !stored[0].HasSecret || stored[0].ID != created.ID || !stored[0].Enabled {
-		t.Fatalf("site has %+v", stored)
-	}
+	require.Len(t, stored, 1, "site has %+v", stored)
+	assert.True(t, stored[0].HasSecret, "site: HasSecret")
+	assert.Equal(t, created.ID, stored[0].ID, "site: ID")
+	assert.True(t, stored[0].Enabled, "site: Enabled")
 
 	second, err := a.Create(ctx, webhooks.AdminWebhook{Name: "Sprints", URL: "https://app.example.com/sprints/${sprint.id}",
 		Events: []webhooks.EventName{webhooks.SprintStarted, webhooks.SprintClosed}, Disabled: true})
-	if err != nil {
-		t.Fatalf("Create second: %v", err)
-	}
+	require.NoError(t, err, "Create second")
 
 	list, err := a.List(ctx)
-	if err != nil {
-		t.Fatalf("List: %v", err)
-	}
-	if len(list) != 2 || list[0].ID != created.ID || list[1].ID != second.ID || !list[1].Disabled || list[1].JQLFilter != "" ||
-		!list[0].IsSigned || list[1].IsSigned {
-		t.Fatalf("List = %+v", list)
-	}
+	require.NoError(t, err, "List")
+	require.Len(t, list, 2, "List = %+v", list)
+	assert.Equal(t, []int64{created.ID, second.ID}, []int64{list[0].ID, list[1].ID}, "List: IDs")
+	assert.True(t, list[1].Disabled, "List: second Disabled")
+	assert.Empty(t, list[1].JQLFilter, "List: second JQLFilter")
+	assert.True(t, list[0].IsSigned, "List: first IsSigned")
+	assert.False(t, list[1].IsSigned, "List: second IsSigned")
 
 	got, err := a.Get(ctx, created.ID)
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	if got.ID != created.ID || got.Name != created.Name || got.URL != hookURL || got.JQLFilter != "project = TEST" {
-		t.Fatalf("Get = %+v", got)
-	}
+	require.NoError(t, err, "Get")
+	assert.Equal(t, created.ID, got.ID, "Get: ID")
+	assert.Equal(t, created.Name, got.Name, "Get: Name")
+	assert.Equal(t, hookURL, got.URL, "Get: URL")
+	assert.Equal(t, "project = TEST", got.JQLFilter, "Get: JQLFilter")
 
 	// Change one thing from what Get returned; the secret is kept.
 	upd := *got
 	upd.ExcludeBody = true
 	upd.Events = append(upd.Events, webhooks.CommentCreated)
 	updated, err := a.Update(ctx, created.ID, upd)
-	if err != nil {
-		t.Fatalf("Update: %v", err)
-	}
-	if !updated.ExcludeBody || len(updated.Events) != 3 || updated.Name != "Issues of TEST" || updated.ID != created.ID {
-		t.Fatalf("Update = %+v", updated)
-	}
+	require.NoError(t, err, "Update")
+	assert.True(t, updated.ExcludeBody, "Update: ExcludeBody")
+	assert.Len(t, updated.Events, 3, "Update: Events")
+	assert.Equal(t, "Issues of TEST", updated.Name, "Update: Name")
+	assert.Equal(t, created.ID, updated.ID, "Update: ID")
 	stored = site.AdminWebhooks()
-	if !stored[0].ExcludeBody || !stored[0].HasSecret || len(stored[0].Events) != 3 {
-		t.Fatalf("site after update has %+v", stored[0])
-	}
+	require.NotEmpty(t, stored, "site after update")
+	assert.True(t, stored[0].ExcludeBody, "site after update: ExcludeBody")
+	assert.True(t, stored[0].HasSecret, "site after update: HasSecret")
+	assert.Len(t, stored[0].Events, 3, "site after update: Events")
 
-	if err := a.Delete(ctx, created.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if _, err := a.Get(ctx, created.ID); !errors.Is(err, webhooks.ErrAdminWebhookNotFound) {
-		t.Fatalf("Get after Delete = %v, want ErrAdminWebhookNotFound", err)
-	}
-	if err := a.Delete(ctx, created.ID); !errors.Is(err, webhooks.ErrAdminWebhookNotFound) {
-		t.Fatalf("Delete twice = %v, want ErrAdminWebhookNotFound", err)
-	}
-	if _, err := a.Update(ctx, created.ID, upd); !errors.Is(err, webhooks.ErrAdminWebhookNotFound) {
-		t.Fatalf("Update after Delete = %v, want ErrAdminWebhookNotFound", err)
-	}
+	require.NoError(t, a.Delete(ctx, created.ID), "Delete")
+	_, err = a.Get(ctx, created.ID)
+	assert.ErrorIs(t, err, webhooks.ErrAdminWebhookNotFound, "Get after Delete")
+	assert.ErrorIs(t, a.Delete(ctx, created.ID), webhooks.ErrAdminWebhookNotFound, "Delete twice")
+	_, err = a.Update(ctx, created.ID, upd)
+	assert.ErrorIs(t, err, webhooks.ErrAdminWebhookNotFound, "Update after Delete")
 	list, err = a.List(ctx)
-	if err != nil || len(list) != 1 || list[0].ID != second.ID {
-		t.Fatalf("List after Delete = %+v, %v", list, err)
-	}
+	require.NoError(t, err, "List after Delete")
+	require.Len(t, list, 1, "List after Delete = %+v", list)
+	assert.Equal(t, second.ID, list[0].ID, "List after Delete: ID")
 }
 
 func TestAdminEndToEndCredentials(t *testing.T) {
+	t.Parallel()
 	site, _ := newAdminSite(t)
-	ctx := context.Background()
 	hook := webhooks.AdminWebhook{Name: "n", URL: "https://app.example.com/h"}
 
 	// A valid user who is not an administrator: 403, admin rights needed.
-	user, err := webhooks.NewAdminClient(site.URL(), webhooks.WithHTTPClient(auth.BasicClient(e2eUser, "user-token")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = user.Create(ctx, hook)
-	var apiErr *webhooks.APIError
-	if !errors.Is(err, webhooks.ErrAdminRightsNeeded) || !errors.As(err, &apiErr) || apiErr.StatusCode != 403 {
-		t.Fatalf("non-admin Create = %v", err)
-	}
-	if !strings.Contains(err.Error(), "admin rights needed") {
-		t.Fatalf("error does not say what is missing: %q", err)
-	}
-	if _, err := user.List(ctx); !errors.Is(err, webhooks.ErrAdminRightsNeeded) {
-		t.Fatalf("non-admin List = %v", err)
-	}
+	t.Run("not an admin", func(t *testing.T) {
+		t.Parallel()
+		user, err := webhooks.NewAdminClient(site.URL(), webhooks.WithHTTPClient(auth.BasicClient(e2eUser, "user-token")))
+		require.NoError(t, err)
+		_, err = user.Create(t.Context(), hook)
+		require.ErrorIs(t, err, webhooks.ErrAdminRightsNeeded, "non-admin Create")
+		var apiErr *webhooks.APIError
+		require.ErrorAs(t, err, &apiErr, "non-admin Create")
+		assert.Equal(t, 403, apiErr.StatusCode, "non-admin Create: status")
+		assert.ErrorContains(t, err, "admin rights needed", "the error says what is missing")
+		_, err = user.List(t.Context())
+		assert.ErrorIs(t, err, webhooks.ErrAdminRightsNeeded, "non-admin List")
+	})
 
 	// Wrong API token, and no credentials at all: 401.
-	for name, hc := range map[string]*http.Client{
-		"wrong token": auth.BasicClient(e2eAdmin, "wrong"),
-		"none":        http.DefaultClient,
-	} {
-		a, err := webhooks.NewAdminClient(site.URL(), webhooks.WithHTTPClient(hc))
-		if err != nil {
-			t.Fatal(err)
+	t.Run("401", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			name string
+			hc   *http.Client
+		}{
+			{"wrong token", auth.BasicClient(e2eAdmin, "wrong")},
+			{"none", http.DefaultClient},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				a, err := webhooks.NewAdminClient(site.URL(), webhooks.WithHTTPClient(tc.hc))
+				require.NoError(t, err)
+				_, err = a.List(t.Context())
+				require.ErrorIs(t, err, webhooks.ErrAdminUnauthorized, "List")
+				var apiErr *webhooks.APIError
+				require.ErrorAs(t, err, &apiErr, "List")
+				assert.Equal(t, 401, apiErr.StatusCode, "List: status")
+				assert.NotErrorIs(t, err, webhooks.ErrAdminRightsNeeded, "401 also matches ErrAdminRightsNeeded")
+			})
 		}
-		_, err = a.List(ctx)
-		if !errors.Is(err, webhooks.ErrAdminUnauthorized) || !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
-			t.Fatalf("%s: List = %v", name, err)
-		}
-		if errors.Is(err, webhooks.ErrAdminRightsNeeded) {
-			t.Fatalf("%s: 401 also matches ErrAdminRightsNeeded", name)
-		}
-	}
-	if n := len(site.AdminWebhooks()); n != 0 {
-		t.Fatalf("%d webhooks created without admin rights", n)
-	}
+	})
+
+	// After all the calls above.
+	t.Cleanup(func() {
+		assert.Empty(t, site.AdminWebhooks(), "webhooks created without admin rights")
+	})
 }
 
 // adminReceived is what the test receiver saw of one delivery.
@@ -236,16 +234,15 @@ func (rc *adminReceiver) deliveries() []adminReceived {
 // receiver verifies the signature, decodes the event and reads the
 // variables; then that a receiver with another secret refuses it.
 func TestAdminEndToEndSignedDelivery(t *testing.T) {
+	t.Parallel()
 	site, a := newAdminSite(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	rc := &adminReceiver{secret: []byte(e2eSecret)}
 	app := httptest.NewServer(rc)
 	defer app.Close()
 	tmpl, err := webhooks.AdminURL(app.URL+"/jira/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rc.template = tmpl
 	hook, err := a.Create(ctx, webhooks.AdminWebhook{
 		Name:      "signed",
@@ -254,36 +251,26 @@ func TestAdminEndToEndSignedDelivery(t *testing.T) {
 		JQLFilter: "project = " + e2eProject,
 		Secret:    e2eSecret,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	ds := site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "TEST-7", Summary: "Signed"}))
-	if len(ds) != 1 || !ds[0].OK() || !slices.Equal(ds[0].WebhookIDs, []int64{hook.ID}) {
-		t.Fatalf("deliveries = %+v", ds)
-	}
-	if !strings.HasSuffix(ds[0].URL, "/jira/hooks/TEST/TEST-7") {
-		t.Fatalf("delivered to %q", ds[0].URL)
-	}
+	require.Len(t, ds, 1, "deliveries = %+v", ds)
+	assert.True(t, ds[0].OK(), "delivery = %+v", ds[0])
+	assert.Equal(t, []int64{hook.ID}, ds[0].WebhookIDs, "delivery: WebhookIDs")
+	assert.True(t, strings.HasSuffix(ds[0].URL, "/jira/hooks/TEST/TEST-7"), "delivered to %q", ds[0].URL)
 	// Outside the JQL filter: nothing is sent.
-	if ds := site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "OTHER-1"})); len(ds) != 0 {
-		t.Fatalf("filtered event delivered: %+v", ds)
-	}
+	assert.Empty(t, site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "OTHER-1"})), "filtered event delivered")
 
 	got := rc.deliveries()
-	if len(got) != 1 {
-		t.Fatalf("receiver saw %d deliveries", len(got))
-	}
+	require.Len(t, got, 1, "receiver's deliveries")
 	r := got[0]
-	if r.verifyErr != nil || r.event == nil {
-		t.Fatalf("receiver: %+v", r)
+	require.NoError(t, r.verifyErr, "receiver: verify")
+	require.NotNil(t, r.event, "receiver: event")
+	assert.Equal(t, webhooks.IssueCreated, r.event.Name, "event name")
+	if assert.NotNil(t, r.event.Issue, "event issue") {
+		assert.Equal(t, "TEST-7", r.event.Issue.Key, "event issue key")
 	}
-	if r.event.Name != webhooks.IssueCreated || r.event.Issue == nil || r.event.Issue.Key != "TEST-7" {
-		t.Fatalf("event = %+v", r.event)
-	}
-	if r.vars[webhooks.VarProjectKey] != "TEST" || r.vars[webhooks.VarIssueKey] != "TEST-7" || len(r.vars) != 2 {
-		t.Fatalf("URL variables = %v", r.vars)
-	}
+	assert.Equal(t, map[webhooks.URLVariable]string{webhooks.VarProjectKey: "TEST", webhooks.VarIssueKey: "TEST-7"}, r.vars, "URL variables")
 
 	// A receiver that knows another secret refuses the delivery with 401;
 	// Jira does not retry a 4xx other than 408, 409, 425 and 429.
@@ -291,13 +278,12 @@ func TestAdminEndToEndSignedDelivery(t *testing.T) {
 	rc.secret = []byte("not the secret")
 	rc.mu.Unlock()
 	ds = site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "TEST-8"}))
-	if len(ds) != 1 || ds[0].Status != http.StatusUnauthorized || !ds[0].Final {
-		t.Fatalf("deliveries with a wrong secret = %+v", ds)
-	}
+	require.Len(t, ds, 1, "deliveries with a wrong secret = %+v", ds)
+	assert.Equal(t, http.StatusUnauthorized, ds[0].Status, "delivery with a wrong secret: status")
+	assert.True(t, ds[0].Final, "delivery with a wrong secret: final")
 	got = rc.deliveries()
-	if last := got[len(got)-1]; !errors.Is(last.verifyErr, webhooks.ErrInvalidSignature) {
-		t.Fatalf("verify with a wrong secret = %v", last.verifyErr)
-	}
+	require.NotEmpty(t, got, "receiver's deliveries")
+	assert.ErrorIs(t, got[len(got)-1].verifyErr, webhooks.ErrInvalidSignature, "verify with a wrong secret")
 }
 
 // TestAdminEndToEndExcludedBody checks that a Handler built with
@@ -307,8 +293,9 @@ func TestAdminEndToEndSignedDelivery(t *testing.T) {
 // Delivery.URL say which issue it concerns. The same delivery without a
 // signature is refused.
 func TestAdminEndToEndExcludedBody(t *testing.T) {
+	t.Parallel()
 	site, a := newAdminSite(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	type seen struct {
 		event *webhooks.Event
@@ -320,7 +307,7 @@ func TestAdminEndToEndExcludedBody(t *testing.T) {
 	var tmpl string
 	h := webhooks.NewHandler(webhooks.HubSignature([]byte(e2eSecret)), webhooks.AllowEmptyBody())
 	h.On(webhooks.IssueUpdated, func(context.Context, *webhooks.Event) error {
-		t.Error("On callback called for a delivery without body")
+		assert.Fail(t, "On callback called for a delivery without body")
 		return nil
 	})
 	h.OnAny(func(_ context.Context, e *webhooks.Event) error {
@@ -334,53 +321,46 @@ func TestAdminEndToEndExcludedBody(t *testing.T) {
 	defer app.Close()
 	// Variables in the query this time.
 	tmpl = app.URL + "/hooks?issue=" + webhooks.VarIssueKey.Placeholder() + "&id=" + webhooks.VarIssueID.Placeholder()
-	if _, err := a.Create(ctx, webhooks.AdminWebhook{
+	_, err := a.Create(ctx, webhooks.AdminWebhook{
 		Name:        "no body",
 		URL:         tmpl,
 		Events:      []webhooks.EventName{webhooks.IssueUpdated},
 		ExcludeBody: true,
 		Secret:      e2eSecret,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
+	require.NoError(t, err)
 	// The same without a secret: Jira sends no signature.
-	if _, err := a.Create(ctx, webhooks.AdminWebhook{
+	_, err = a.Create(ctx, webhooks.AdminWebhook{
 		Name:        "no body, unsigned",
 		URL:         app.URL + "/unsigned?issue=" + webhooks.VarIssueKey.Placeholder(),
 		Events:      []webhooks.EventName{webhooks.IssueUpdated},
 		ExcludeBody: true,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
+	require.NoError(t, err)
 
 	ds := site.Emit(jiratest.IssueEvent("jira:issue_updated", jiratest.Issue{Key: "TEST-3", ID: "10103"}).Change("summary", "a", "b"))
-	if len(ds) != 2 {
-		t.Fatalf("deliveries = %+v", ds)
-	}
+	require.Len(t, ds, 2, "deliveries = %+v", ds)
 	for _, d := range ds {
-		if len(d.Body) != 0 {
-			t.Fatalf("delivery with a body: %+v", d)
-		}
+		assert.Empty(t, d.Body, "delivery with a body: %+v", d)
 		if strings.Contains(d.URL, "/unsigned") {
-			if d.Status != http.StatusUnauthorized || !d.Final {
-				t.Fatalf("unsigned delivery: %+v", d)
-			}
-		} else if !d.OK() {
-			t.Fatalf("signed delivery: %+v", d)
+			assert.Equal(t, http.StatusUnauthorized, d.Status, "unsigned delivery: %+v", d)
+			assert.True(t, d.Final, "unsigned delivery: %+v", d)
+		} else {
+			assert.True(t, d.OK(), "signed delivery: %+v", d)
 		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 1 {
-		t.Fatalf("callback saw %d deliveries", len(got))
-	}
+	require.Len(t, got, 1, "callback's deliveries")
 	r := got[0]
-	if r.err != nil || r.event.Name != "" || len(r.event.Raw) != 0 || r.event.Issue != nil || r.event.Delivery.ID == "" {
-		t.Fatalf("callback saw %+v", r)
-	}
-	if r.vars[webhooks.VarIssueKey] != "TEST-3" || r.vars[webhooks.VarIssueID] != "10103" {
-		t.Fatalf("URL variables = %v", r.vars)
-	}
+	require.NoError(t, r.err, "callback: URL variables")
+	require.NotNil(t, r.event, "callback: event")
+	assert.Empty(t, r.event.Name, "callback: event name")
+	assert.Empty(t, r.event.Raw, "callback: event body")
+	assert.Nil(t, r.event.Issue, "callback: event issue")
+	assert.NotEmpty(t, r.event.Delivery.ID, "callback: delivery ID")
+	assert.Equal(t, "TEST-3", r.vars[webhooks.VarIssueKey], "URL variable issue.key in %v", r.vars)
+	assert.Equal(t, "10103", r.vars[webhooks.VarIssueID], "URL variable issue.id in %v", r.vars)
 }
 
 // TestAdminEndToEndHandler receives admin webhook deliveries, with and
@@ -388,8 +368,9 @@ func TestAdminEndToEndExcludedBody(t *testing.T) {
 // AllowEmptyBody, mounted as is: the callbacks read the URL variables from
 // the event's Delivery.URL.
 func TestAdminEndToEndHandler(t *testing.T) {
+	t.Parallel()
 	site, a := newAdminSite(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	secret := []byte(e2eSecret)
 
 	type seen struct {
@@ -430,33 +411,29 @@ func TestAdminEndToEndHandler(t *testing.T) {
 	app := httptest.NewServer(h)
 	defer app.Close()
 	var err error
-	if tmpl, err = webhooks.AdminURL(app.URL+"/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey); err != nil {
-		t.Fatal(err)
-	}
+	tmpl, err = webhooks.AdminURL(app.URL+"/hooks", webhooks.VarProjectKey, webhooks.VarIssueKey)
+	require.NoError(t, err)
 	for _, exclude := range []bool{false, true} {
-		if _, err := a.Create(ctx, webhooks.AdminWebhook{Name: "h", URL: tmpl, Secret: e2eSecret,
-			Events: []webhooks.EventName{webhooks.IssueCreated}, ExcludeBody: exclude}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := a.Create(ctx, webhooks.AdminWebhook{Name: "h", URL: tmpl, Secret: e2eSecret,
+			Events: []webhooks.EventName{webhooks.IssueCreated}, ExcludeBody: exclude})
+		require.NoError(t, err, "Create with ExcludeBody %v", exclude)
 	}
 
 	ds := site.Emit(jiratest.IssueEvent("jira:issue_created", jiratest.Issue{Key: "TEST-42"}))
-	if len(ds) != 2 || !ds[0].OK() || !ds[1].OK() {
-		t.Fatalf("deliveries = %+v", ds)
-	}
+	require.Len(t, ds, 2, "deliveries = %+v", ds)
+	assert.True(t, ds[0].OK(), "delivery = %+v", ds[0])
+	assert.True(t, ds[1].OK(), "delivery = %+v", ds[1])
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 2 {
-		t.Fatalf("handled %d deliveries: %+v", len(got), got)
-	}
+	require.Len(t, got, 2, "handled deliveries: %+v", got)
 	withBody, noBody := got[0], got[1]
 	if withBody.noBody {
 		withBody, noBody = noBody, withBody
 	}
-	if withBody.name != webhooks.IssueCreated || withBody.issue != "TEST-42" || withBody.vars[webhooks.VarIssueKey] != "TEST-42" {
-		t.Fatalf("delivery with body: %+v", withBody)
-	}
-	if !noBody.noBody || noBody.vars[webhooks.VarIssueKey] != "TEST-42" || noBody.vars[webhooks.VarProjectKey] != "TEST" {
-		t.Fatalf("delivery without body: %+v", noBody)
-	}
+	assert.Equal(t, webhooks.IssueCreated, withBody.name, "delivery with body: name")
+	assert.Equal(t, "TEST-42", withBody.issue, "delivery with body: issue")
+	assert.Equal(t, "TEST-42", withBody.vars[webhooks.VarIssueKey], "delivery with body: URL variable issue.key")
+	assert.True(t, noBody.noBody, "one delivery without body: %+v", got)
+	assert.Equal(t, "TEST-42", noBody.vars[webhooks.VarIssueKey], "delivery without body: URL variable issue.key")
+	assert.Equal(t, "TEST", noBody.vars[webhooks.VarProjectKey], "delivery without body: URL variable project.key")
 }

@@ -2,17 +2,17 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // adminRecorder is a fake Jira that records each request and answers with
@@ -64,9 +64,7 @@ func newAdminTest(t *testing.T, basePath string, answers ...cannedAnswer) (*Admi
 	t.Cleanup(srv.Close)
 	hc := &http.Client{Transport: adminBasicTransport{"admin@example.com", "tok"}}
 	a, err := NewAdminClient(srv.URL+basePath, WithHTTPClient(hc), WithBackoff(time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return a, f
 }
 
@@ -76,21 +74,6 @@ func (b adminBasicTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 	r = r.Clone(r.Context())
 	r.SetBasicAuth(b.user, b.pass)
 	return http.DefaultTransport.RoundTrip(r)
-}
-
-// adminJSONEqual compares two JSON texts as values.
-func adminJSONEqual(t *testing.T, got []byte, want string) {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("request body is not JSON: %v: %s", err, got)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad want: %v", err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Fatalf("request body\n got %s\nwant %s", got, want)
-	}
 }
 
 const adminHookJSON = `{
@@ -124,8 +107,9 @@ func wantAdminHook() *AdminWebhook {
 }
 
 func TestAdminCreate(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{201, adminHookJSON})
-	got, err := a.Create(context.Background(), AdminWebhook{
+	got, err := a.Create(t.Context(), AdminWebhook{
 		Name:      "Issues of TEST",
 		URL:       "https://app.example.com/hooks/${project.key}/${issue.key}",
 		Events:    []EventName{IssueCreated, IssueUpdated, SprintStarted},
@@ -133,27 +117,18 @@ func TestAdminCreate(t *testing.T) {
 		Secret:    "It's a Secret to Everybody",
 		ID:        999, IsSigned: false, // read-only: not sent
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, wantAdminHook()) {
-		t.Fatalf("Create = %+v\nwant %+v", got, wantAdminHook())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, wantAdminHook(), got, "Create")
 	reqs := f.reqs()
-	if len(reqs) != 1 {
-		t.Fatalf("%d requests, want 1", len(reqs))
-	}
+	require.Len(t, reqs, 1, "requests")
 	r := reqs[0]
-	if r.Method != "POST" || r.Path != "/rest/webhooks/1.0/webhook" || r.Query != "" {
-		t.Fatalf("request %s %s?%s", r.Method, r.Path, r.Query)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
-	}
-	if u, p, ok := (&http.Request{Header: r.Header}).BasicAuth(); !ok || u != "admin@example.com" || p != "tok" {
-		t.Errorf("basic auth %q %q %v", u, p, ok)
-	}
-	adminJSONEqual(t, r.Body, `{
+	assert.Equal(t, [3]string{"POST", "/rest/webhooks/1.0/webhook", ""}, [3]string{r.Method, r.Path, r.Query}, "request method, path, query")
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"), "Content-Type")
+	u, p, ok := (&http.Request{Header: r.Header}).BasicAuth()
+	assert.True(t, ok, "basic auth sent")
+	assert.Equal(t, "admin@example.com", u, "basic auth user")
+	assert.Equal(t, "tok", p, "basic auth password")
+	assert.JSONEq(t, `{
 	  "name": "Issues of TEST",
 	  "url": "https://app.example.com/hooks/${project.key}/${issue.key}",
 	  "events": ["jira:issue_created", "jira:issue_updated", "sprint_started"],
@@ -161,315 +136,328 @@ func TestAdminCreate(t *testing.T) {
 	  "excludeBody": false,
 	  "enabled": true,
 	  "secret": "It's a Secret to Everybody"
-	}`)
+	}`, string(r.Body), "request body")
 }
 
 func TestAdminCreateMinimal(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{201, `{"self":"http://x/rest/webhooks/1.0/webhook/5","name":"n","url":"https://a.example/h","events":[],"filters":{},"excludeBody":true,"enabled":false}`})
-	got, err := a.Create(context.Background(), AdminWebhook{Name: "n", URL: "https://a.example/h", ExcludeBody: true, Disabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != 5 || !got.ExcludeBody || !got.Disabled || got.IsSigned || got.Secret != "" {
-		t.Fatalf("Create = %+v", got)
-	}
+	got, err := a.Create(t.Context(), AdminWebhook{Name: "n", URL: "https://a.example/h", ExcludeBody: true, Disabled: true})
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), got.ID, "ID from self")
+	assert.True(t, got.ExcludeBody, "ExcludeBody")
+	assert.True(t, got.Disabled, "Disabled")
+	assert.False(t, got.IsSigned, "IsSigned")
+	assert.Empty(t, got.Secret, "Secret")
 	// No secret: the field is left out; no JQL: an empty filter; no
 	// events: an empty list, never null.
-	adminJSONEqual(t, f.reqs()[0].Body, `{"name":"n","url":"https://a.example/h","events":[],"filters":{},"excludeBody":true,"enabled":false}`)
+	reqs := f.reqs()
+	require.Len(t, reqs, 1, "requests")
+	assert.JSONEq(t, `{"name":"n","url":"https://a.example/h","events":[],"filters":{},"excludeBody":true,"enabled":false}`, string(reqs[0].Body), "request body")
 }
 
 func TestAdminCreateNotRetried(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{503, `{"errorMessages":["busy"]}`}, cannedAnswer{201, adminHookJSON})
-	_, err := a.Create(context.Background(), AdminWebhook{Name: "n", URL: "https://a.example/h"})
+	_, err := a.Create(t.Context(), AdminWebhook{Name: "n", URL: "https://a.example/h"})
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
-		t.Fatalf("Create = %v, want the 503 APIError", err)
-	}
-	if n := len(f.reqs()); n != 1 {
-		t.Fatalf("%d requests: Create must not be retried", n)
-	}
+	require.ErrorAs(t, err, &apiErr, "Create, want the 503 APIError")
+	assert.Equal(t, 503, apiErr.StatusCode, "status")
+	assert.Len(t, f.reqs(), 1, "Create must not be retried")
 }
 
 func TestAdminCreateInvalid(t *testing.T) {
-	a, f := newAdminTest(t, "")
-	for _, w := range []AdminWebhook{
-		{URL: "https://a.example/h"},
-		{Name: "  ", URL: "https://a.example/h"},
-		{Name: "n"},
-		{Name: "n", URL: "a.example/h"},
-		{Name: "n", URL: "ftp://a.example/h"},
-		{Name: "n", URL: "https://a.example/${issue.key"},
-		{Name: "n", URL: "https://a.example/h", Events: []EventName{""}},
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		w    AdminWebhook
+	}{
+		{"no name", AdminWebhook{URL: "https://a.example/h"}},
+		{"blank name", AdminWebhook{Name: "  ", URL: "https://a.example/h"}},
+		{"no URL", AdminWebhook{Name: "n"}},
+		{"URL without scheme", AdminWebhook{Name: "n", URL: "a.example/h"}},
+		{"ftp URL", AdminWebhook{Name: "n", URL: "ftp://a.example/h"}},
+		{"unclosed variable", AdminWebhook{Name: "n", URL: "https://a.example/${issue.key"}},
+		{"empty event", AdminWebhook{Name: "n", URL: "https://a.example/h", Events: []EventName{""}}},
 	} {
-		if _, err := a.Create(context.Background(), w); !errors.Is(err, ErrInvalidAdminWebhook) {
-			t.Errorf("Create(%+v) = %v, want ErrInvalidAdminWebhook", w, err)
-		}
-		if _, err := a.Update(context.Background(), 1, w); !errors.Is(err, ErrInvalidAdminWebhook) {
-			t.Errorf("Update(%+v) = %v, want ErrInvalidAdminWebhook", w, err)
-		}
-	}
-	if n := len(f.reqs()); n != 0 {
-		t.Fatalf("%d requests sent for invalid webhooks", n)
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, f := newAdminTest(t, "")
+			_, err := a.Create(t.Context(), tc.w)
+			assert.ErrorIs(t, err, ErrInvalidAdminWebhook, "Create(%+v)", tc.w)
+			_, err = a.Update(t.Context(), 1, tc.w)
+			assert.ErrorIs(t, err, ErrInvalidAdminWebhook, "Update(%+v)", tc.w)
+			assert.Empty(t, f.reqs(), "requests sent for an invalid webhook")
+		})
 	}
 }
 
 func TestAdminList(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "/ex/jira/cloud-1",
 		cannedAnswer{503, `{"errorMessages":["busy"]}`}, // retried: List is idempotent
 		cannedAnswer{200, `[` + adminHookJSON + `,
 		  {"id": "73", "name": "Old style", "url": "http://b.example/h", "events": ["jira:issue_deleted"],
 		   "jqlFilter": "project = OLD", "excludeIssueDetails": true, "enabled": "false", "lastUpdated": "2026-01-02T03:04:05.000+0000"}]`})
-	got, err := a.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, err := a.List(t.Context())
+	require.NoError(t, err)
 	want := []AdminWebhook{*wantAdminHook(), {
 		ID: 73, Name: "Old style", URL: "http://b.example/h", Events: []EventName{IssueDeleted},
 		JQLFilter: "project = OLD", ExcludeBody: true, Disabled: true,
 		LastUpdated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 	}}
-	if len(got) != 2 || !got[1].LastUpdated.Equal(want[1].LastUpdated) {
-		t.Fatalf("List = %+v", got)
-	}
+	require.Len(t, got, 2, "List = %+v", got)
+	assert.True(t, got[1].LastUpdated.Equal(want[1].LastUpdated), "LastUpdated = %v, want %v", got[1].LastUpdated, want[1].LastUpdated)
 	got[1].LastUpdated = want[1].LastUpdated
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("List = %+v\nwant %+v", got, want)
-	}
+	assert.Equal(t, want, got, "List")
 	reqs := f.reqs()
-	if len(reqs) != 2 {
-		t.Fatalf("%d requests, want 2 (one retry)", len(reqs))
-	}
-	for _, r := range reqs {
-		if r.Method != "GET" || r.Path != "/ex/jira/cloud-1/rest/webhooks/1.0/webhook" || len(r.Body) != 0 {
-			t.Fatalf("request %s %s body %q", r.Method, r.Path, r.Body)
-		}
+	require.Len(t, reqs, 2, "requests (one retry)")
+	for i, r := range reqs {
+		assert.Equal(t, "GET", r.Method, "request %d method", i)
+		assert.Equal(t, "/ex/jira/cloud-1/rest/webhooks/1.0/webhook", r.Path, "request %d path", i)
+		assert.Empty(t, r.Body, "request %d body", i)
 	}
 }
 
 func TestAdminListEmptyAndPaged(t *testing.T) {
+	t.Parallel()
 	a, _ := newAdminTest(t, "", cannedAnswer{200, `[]`}, cannedAnswer{200, `{"values":[{"self":"/rest/webhooks/1.0/webhook/9","name":"p"}]}`},
 		cannedAnswer{200, `"nope"`})
-	got, err := a.List(context.Background())
-	if err != nil || len(got) != 0 {
-		t.Fatalf("List = %v, %v", got, err)
-	}
-	got, err = a.List(context.Background())
-	if err != nil || len(got) != 1 || got[0].ID != 9 || got[0].Name != "p" {
-		t.Fatalf("List = %+v, %v", got, err)
-	}
-	if _, err := a.List(context.Background()); !errors.Is(err, ErrUnexpectedResponse) {
-		t.Fatalf("List of a string = %v, want ErrUnexpectedResponse", err)
-	}
+	got, err := a.List(t.Context())
+	require.NoError(t, err, "List of []")
+	assert.Empty(t, got, "List of []")
+
+	got, err = a.List(t.Context())
+	require.NoError(t, err, "List of a page")
+	require.Len(t, got, 1, "List of a page")
+	assert.Equal(t, int64(9), got[0].ID, "ID from self")
+	assert.Equal(t, "p", got[0].Name, "Name")
+
+	_, err = a.List(t.Context())
+	assert.ErrorIs(t, err, ErrUnexpectedResponse, "List of a string")
 }
 
 func TestAdminGet(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{200, adminHookJSON})
-	got, err := a.Get(context.Background(), 72)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, wantAdminHook()) {
-		t.Fatalf("Get = %+v", got)
-	}
-	r := f.reqs()[0]
-	if r.Method != "GET" || r.Path != "/rest/webhooks/1.0/webhook/72" {
-		t.Fatalf("request %s %s", r.Method, r.Path)
-	}
+	got, err := a.Get(t.Context(), 72)
+	require.NoError(t, err)
+	assert.Equal(t, wantAdminHook(), got, "Get")
+	reqs := f.reqs()
+	require.Len(t, reqs, 1, "requests")
+	assert.Equal(t, "GET", reqs[0].Method, "method")
+	assert.Equal(t, "/rest/webhooks/1.0/webhook/72", reqs[0].Path, "path")
 }
 
 func TestAdminGetNoIDInAnswer(t *testing.T) {
+	t.Parallel()
 	a, _ := newAdminTest(t, "", cannedAnswer{200, `{"name":"n","url":"https://a.example/h","isSigned":"true"}`})
-	got, err := a.Get(context.Background(), 12)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != 12 || !got.IsSigned || got.Disabled {
-		t.Fatalf("Get = %+v", got)
-	}
+	got, err := a.Get(t.Context(), 12)
+	require.NoError(t, err)
+	assert.Equal(t, int64(12), got.ID, "ID: the one asked for")
+	assert.True(t, got.IsSigned, `IsSigned from "true"`)
+	assert.False(t, got.Disabled, "Disabled")
 }
 
 func TestAdminUpdate(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{200, adminHookJSON})
 	w := *wantAdminHook()
 	w.ExcludeBody = true
 	w.Events = append(w.Events, BoardCreated)
-	got, err := a.Update(context.Background(), 72, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != 72 {
-		t.Fatalf("Update = %+v", got)
-	}
-	r := f.reqs()[0]
-	if r.Method != "PUT" || r.Path != "/rest/webhooks/1.0/webhook/72" {
-		t.Fatalf("request %s %s", r.Method, r.Path)
-	}
+	got, err := a.Update(t.Context(), 72, w)
+	require.NoError(t, err)
+	assert.Equal(t, int64(72), got.ID, "Update ID")
+	reqs := f.reqs()
+	require.Len(t, reqs, 1, "requests")
+	r := reqs[0]
+	assert.Equal(t, "PUT", r.Method, "method")
+	assert.Equal(t, "/rest/webhooks/1.0/webhook/72", r.Path, "path")
 	// Read-only fields (self, isSigned, lastUpdated...) are not sent; an
 	// empty Secret is left out so that Jira keeps the one it has.
-	adminJSONEqual(t, r.Body, `{
+	assert.JSONEq(t, `{
 	  "name": "Issues of TEST",
 	  "url": "https://app.example.com/hooks/${project.key}/${issue.key}",
 	  "events": ["jira:issue_created", "jira:issue_updated", "sprint_started", "board_created"],
 	  "filters": {"issue-related-events-section": "project = TEST"},
 	  "excludeBody": true,
 	  "enabled": true
-	}`)
+	}`, string(r.Body), "request body")
 }
 
 func TestAdminDelete(t *testing.T) {
+	t.Parallel()
 	a, f := newAdminTest(t, "", cannedAnswer{204, ``})
-	if err := a.Delete(context.Background(), 70); err != nil {
-		t.Fatal(err)
-	}
-	r := f.reqs()[0]
-	if r.Method != "DELETE" || r.Path != "/rest/webhooks/1.0/webhook/70" || len(r.Body) != 0 {
-		t.Fatalf("request %s %s %q", r.Method, r.Path, r.Body)
-	}
+	require.NoError(t, a.Delete(t.Context(), 70))
+	reqs := f.reqs()
+	require.Len(t, reqs, 1, "requests")
+	r := reqs[0]
+	assert.Equal(t, "DELETE", r.Method, "method")
+	assert.Equal(t, "/rest/webhooks/1.0/webhook/70", r.Path, "path")
+	assert.Empty(t, r.Body, "body")
 }
 
+// Calls with an ID that cannot be a webhook's, and calls on a nil or zero
+// AdminClient, are refused without a request.
 func TestAdminInvalidID(t *testing.T) {
-	a, f := newAdminTest(t, "")
-	ctx := context.Background()
-	if _, err := a.Get(ctx, 0); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("Get(0) = %v", err)
-	}
-	if _, err := a.Update(ctx, -1, AdminWebhook{Name: "n", URL: "https://a.example/"}); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("Update(-1) = %v", err)
-	}
-	if err := a.Delete(ctx, 0); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("Delete(0) = %v", err)
-	}
-	if n := len(f.reqs()); n != 0 {
-		t.Fatalf("%d requests sent", n)
-	}
+	t.Parallel()
 	var zero *AdminClient
-	if _, err := zero.List(ctx); err == nil {
-		t.Error("nil AdminClient: no error")
-	}
-	if _, err := (&AdminClient{}).Get(ctx, 1); err == nil {
-		t.Error("zero AdminClient: no error")
+	for _, tc := range []struct {
+		name string
+		call func(context.Context, *AdminClient) error
+		want error // nil: any error
+	}{
+		{"Get(0)", func(ctx context.Context, a *AdminClient) error { _, err := a.Get(ctx, 0); return err }, ErrInvalidID},
+		{"Update(-1)", func(ctx context.Context, a *AdminClient) error {
+			_, err := a.Update(ctx, -1, AdminWebhook{Name: "n", URL: "https://a.example/"})
+			return err
+		}, ErrInvalidID},
+		{"Delete(0)", func(ctx context.Context, a *AdminClient) error { return a.Delete(ctx, 0) }, ErrInvalidID},
+		{"nil AdminClient", func(ctx context.Context, _ *AdminClient) error { _, err := zero.List(ctx); return err }, nil},
+		{"zero AdminClient", func(ctx context.Context, _ *AdminClient) error { _, err := (&AdminClient{}).Get(ctx, 1); return err }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, f := newAdminTest(t, "")
+			err := tc.call(t.Context(), a)
+			if tc.want != nil {
+				assert.ErrorIs(t, err, tc.want)
+			} else {
+				assert.Error(t, err)
+			}
+			assert.Empty(t, f.reqs(), "requests sent")
+		})
 	}
 }
 
 func TestAdminErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
 		body   string
-		call   func(*AdminClient) error
+		call   func(context.Context, *AdminClient) error
 		want   error
 		words  string
 	}{
 		{"401 list", 401, `{"message":"Client must be authenticated to access this resource."}`,
-			func(a *AdminClient) error { _, err := a.List(context.Background()); return err },
+			func(ctx context.Context, a *AdminClient) error { _, err := a.List(ctx); return err },
 			ErrAdminUnauthorized, "Client must be authenticated"},
 		{"403 create", 403, `{"errorMessages":["You do not have the permission to see the specified webhook."]}`,
-			func(a *AdminClient) error {
-				_, err := a.Create(context.Background(), AdminWebhook{Name: "n", URL: "https://a.example/"})
+			func(ctx context.Context, a *AdminClient) error {
+				_, err := a.Create(ctx, AdminWebhook{Name: "n", URL: "https://a.example/"})
 				return err
 			},
 			ErrAdminRightsNeeded, "admin rights needed"},
 		{"403 delete", 403, ``,
-			func(a *AdminClient) error { return a.Delete(context.Background(), 3) },
+			func(ctx context.Context, a *AdminClient) error { return a.Delete(ctx, 3) },
 			ErrAdminRightsNeeded, "403"},
 		{"404 get", 404, `{"errorMessages":["Webhook not found"]}`,
-			func(a *AdminClient) error { _, err := a.Get(context.Background(), 3); return err },
+			func(ctx context.Context, a *AdminClient) error { _, err := a.Get(ctx, 3); return err },
 			ErrAdminWebhookNotFound, "Webhook not found"},
 		{"404 update", 404, ``,
-			func(a *AdminClient) error {
-				_, err := a.Update(context.Background(), 3, AdminWebhook{Name: "n", URL: "https://a.example/"})
+			func(ctx context.Context, a *AdminClient) error {
+				_, err := a.Update(ctx, 3, AdminWebhook{Name: "n", URL: "https://a.example/"})
 				return err
 			},
 			ErrAdminWebhookNotFound, "not found"},
 		{"404 delete", 404, ``,
-			func(a *AdminClient) error { return a.Delete(context.Background(), 3) },
+			func(ctx context.Context, a *AdminClient) error { return a.Delete(ctx, 3) },
 			ErrAdminWebhookNotFound, "not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			a, _ := newAdminTest(t, "", cannedAnswer{tt.status, tt.body})
-			err := tt.call(a)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
+			err := tt.call(t.Context(), a)
+			require.ErrorIs(t, err, tt.want)
 			var apiErr *APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
-				t.Fatalf("err = %v: no *APIError with status %d", err, tt.status)
-			}
-			if !strings.Contains(err.Error(), tt.words) {
-				t.Fatalf("err = %q, want it to say %q", err, tt.words)
-			}
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.status, apiErr.StatusCode, "APIError status")
+			assert.ErrorContains(t, err, tt.words)
 			for _, other := range []error{ErrAdminUnauthorized, ErrAdminRightsNeeded, ErrAdminWebhookNotFound} {
-				if other != tt.want && errors.Is(err, other) {
-					t.Fatalf("err also matches %v", other)
+				if other != tt.want {
+					assert.NotErrorIs(t, err, other, "err also matches another admin error")
 				}
 			}
 		})
 	}
 	// A 404 from List is not "webhook not found", and a 400 is a plain
 	// *APIError with Jira's field errors.
-	a, _ := newAdminTest(t, "", cannedAnswer{404, ``}, cannedAnswer{400, `{"errors":{"url":"Invalid URL"}}`})
-	if _, err := a.List(context.Background()); errors.Is(err, ErrAdminWebhookNotFound) {
-		t.Fatalf("List 404 = %v", err)
-	}
-	_, err := a.Create(context.Background(), AdminWebhook{Name: "n", URL: "https://a.example/"})
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Errors["url"] != "Invalid URL" {
-		t.Fatalf("Create 400 = %v", err)
-	}
+	t.Run("404 list, 400 create", func(t *testing.T) {
+		t.Parallel()
+		a, _ := newAdminTest(t, "", cannedAnswer{404, ``}, cannedAnswer{400, `{"errors":{"url":"Invalid URL"}}`})
+		_, err := a.List(t.Context())
+		assert.NotErrorIs(t, err, ErrAdminWebhookNotFound, "List 404")
+		_, err = a.Create(t.Context(), AdminWebhook{Name: "n", URL: "https://a.example/"})
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr, "Create 400")
+		assert.Equal(t, "Invalid URL", apiErr.Errors["url"], "Create 400: field error")
+	})
 }
 
 func TestClientAdminEndpoint(t *testing.T) {
-	for base, want := range map[string]string{
-		"https://example.atlassian.net":                   "https://example.atlassian.net/rest/webhooks/1.0/webhook",
-		"https://example.atlassian.net/":                  "https://example.atlassian.net/rest/webhooks/1.0/webhook",
-		"https://jira.example.com/jira":                   "https://jira.example.com/jira/rest/webhooks/1.0/webhook",
-		"https://api.atlassian.com/ex/jira/abc-123":       "https://api.atlassian.com/ex/jira/abc-123/rest/webhooks/1.0/webhook",
-		"https://api.atlassian.com/ex/jira/abc-123/?":     "",
-		"https://example.atlassian.net/rest/api/3":        "",
-		"https://example.atlassian.net/rest/webhooks/1.0": "",
+	t.Parallel()
+	for _, tc := range []struct {
+		base, want string // want "": NewClient refuses base
+	}{
+		{"https://example.atlassian.net", "https://example.atlassian.net/rest/webhooks/1.0/webhook"},
+		{"https://example.atlassian.net/", "https://example.atlassian.net/rest/webhooks/1.0/webhook"},
+		{"https://jira.example.com/jira", "https://jira.example.com/jira/rest/webhooks/1.0/webhook"},
+		{"https://api.atlassian.com/ex/jira/abc-123", "https://api.atlassian.com/ex/jira/abc-123/rest/webhooks/1.0/webhook"},
+		{"https://api.atlassian.com/ex/jira/abc-123/?", ""},
+		{"https://example.atlassian.net/rest/api/3", ""},
+		{"https://example.atlassian.net/rest/webhooks/1.0", ""},
 	} {
-		c, err := NewClient(base, WithAPIVersion(2))
-		if want == "" {
-			if err == nil {
-				t.Errorf("NewClient(%q): no error", base)
+		t.Run(tc.base, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient(tc.base, WithAPIVersion(2))
+			if tc.want == "" {
+				assert.Error(t, err, "NewClient(%q)", tc.base)
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("NewClient(%q): %v", base, err)
-		}
-		if got := strings.TrimSuffix(c.Admin().c.admin.Server, "/") + AdminPath; got != want {
-			t.Errorf("Admin endpoint for %q = %q, want %q", base, got, want)
-		}
+			require.NoError(t, err, "NewClient(%q)", tc.base)
+			assert.Equal(t, tc.want, strings.TrimSuffix(c.Admin().c.admin.Server, "/")+AdminPath, "Admin endpoint for %q", tc.base)
+		})
 	}
-	if _, err := NewAdminClient("not a url"); err == nil {
-		t.Error("NewAdminClient(bad): no error")
-	}
+	t.Run("NewAdminClient(bad)", func(t *testing.T) {
+		t.Parallel()
+		_, err := NewAdminClient("not a url")
+		assert.Error(t, err)
+	})
 }
 
 func TestAdminWebhookStringHidesSecret(t *testing.T) {
+	t.Parallel()
 	w := AdminWebhook{ID: 3, Name: "n", URL: "https://a.example/h", Secret: "s3cr3t-value", Events: []EventName{IssueCreated}}
-	for _, s := range []string{w.String(), fmt.Sprintf("%v", w), fmt.Sprintf("%+v", &w), fmt.Sprintf("%#v", w), fmt.Sprint([]AdminWebhook{w})} {
-		if strings.Contains(s, "s3cr3t") {
-			t.Fatalf("secret printed: %s", s)
-		}
-		if !strings.Contains(s, "[redacted]") || !strings.Contains(s, `Name:"n"`) || !strings.Contains(s, "jira:issue_created") {
-			t.Fatalf("String = %s", s)
-		}
+	for _, tc := range []struct{ name, s string }{
+		{"String", w.String()},
+		{"%v", fmt.Sprintf("%v", w)},
+		{"%+v of a pointer", fmt.Sprintf("%+v", &w)},
+		{"%#v", fmt.Sprintf("%#v", w)},
+		{"in a slice", fmt.Sprint([]AdminWebhook{w})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.NotContains(t, tc.s, "s3cr3t", "secret printed")
+			assert.Contains(t, tc.s, "[redacted]")
+			assert.Contains(t, tc.s, `Name:"n"`)
+			assert.Contains(t, tc.s, "jira:issue_created")
+		})
 	}
-	if s := (AdminWebhook{Name: "n"}).String(); strings.Contains(s, "redacted") {
-		t.Fatalf("no secret, yet %s", s)
-	}
+	t.Run("no secret", func(t *testing.T) {
+		t.Parallel()
+		assert.NotContains(t, (AdminWebhook{Name: "n"}).String(), "redacted")
+	})
 }
 
 func TestAdminEventsComplete(t *testing.T) {
+	t.Parallel()
 	ev := AdminEvents()
+	require.NotEmpty(t, ev)
 	seen := map[EventName]bool{}
 	for _, e := range ev {
-		if seen[e] {
-			t.Errorf("duplicate %q", e)
-		}
+		assert.False(t, seen[e], "duplicate %q", e)
 		seen[e] = true
 	}
 	// Every event of the Jira webhooks guide, in its words.
@@ -483,17 +471,14 @@ func TestAdminEventsComplete(t *testing.T) {
 		option_issuelinks_changed option_timetracking_changed sprint_created sprint_deleted
 		sprint_updated sprint_started sprint_closed board_created board_updated board_deleted
 		board_configuration_changed`) {
-		if !seen[EventName(e)] {
-			t.Errorf("AdminEvents lacks %q", e)
-		}
+		assert.True(t, seen[EventName(e)], "AdminEvents lacks %q", e)
 	}
 	ev[0] = "changed"
-	if AdminEvents()[0] != IssueCreated {
-		t.Error("AdminEvents shares its slice")
-	}
+	assert.Equal(t, IssueCreated, AdminEvents()[0], "AdminEvents shares its slice")
 }
 
 func TestDecodeAdminWebhookLenient(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want AdminWebhook
@@ -511,19 +496,19 @@ func TestDecodeAdminWebhookLenient(t *testing.T) {
 		{`{"signed": true, "enabled": null}`, AdminWebhook{IsSigned: true}},
 	}
 	for _, tt := range tests {
-		got, err := decodeAdminWebhook([]byte(tt.in))
-		if err != nil {
-			t.Errorf("decode %s: %v", tt.in, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("decode %s\n got %+v\nwant %+v", tt.in, got, tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := decodeAdminWebhook([]byte(tt.in))
+			require.NoError(t, err, "decode %s", tt.in)
+			assert.Equal(t, tt.want, got, "decode %s", tt.in)
+		})
 	}
 	for _, bad := range []string{``, `[]`, `"x"`, `null`, `{`} {
-		if _, err := decodeAdminWebhook([]byte(bad)); !errors.Is(err, ErrUnexpectedResponse) {
-			t.Errorf("decode %q: %v, want ErrUnexpectedResponse", bad, err)
-		}
+		t.Run("bad/"+bad, func(t *testing.T) {
+			t.Parallel()
+			_, err := decodeAdminWebhook([]byte(bad))
+			assert.ErrorIs(t, err, ErrUnexpectedResponse, "decode %q", bad)
+		})
 	}
 }
 
@@ -534,18 +519,12 @@ func FuzzDecodeAdminWebhooks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ws, err := decodeAdminWebhooks(b)
 		if err != nil {
-			if !errors.Is(err, ErrUnexpectedResponse) {
-				t.Fatalf("error %v does not match ErrUnexpectedResponse", err)
-			}
+			require.ErrorIs(t, err, ErrUnexpectedResponse, "an error that does not match ErrUnexpectedResponse")
 			return
 		}
 		for _, w := range ws {
-			if w.ID < 0 {
-				t.Fatalf("negative ID %d", w.ID)
-			}
-			if w.Secret != "" {
-				t.Fatal("secret decoded from an answer")
-			}
+			require.GreaterOrEqual(t, w.ID, int64(0), "negative ID")
+			require.Empty(t, w.Secret, "secret decoded from an answer")
 		}
 	})
 }

@@ -69,6 +69,7 @@ func (s *recordingServer) client(t *testing.T, opts ...webhooks.ClientOption) *w
 // maxResults 100 and a next link: a short page that is not the last. The
 // Client follows next until a page without values.
 func TestListFailedFollowsDocumentedNext(t *testing.T) {
+	t.Parallel()
 	var srv *recordingServer
 	srv = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		switch n {
@@ -87,7 +88,7 @@ func TestListFailedFollowsDocumentedNext(t *testing.T) {
 	})
 	p := srv.client(t).ListFailed(&webhooks.FailedOptions{MaxResults: 100})
 	var ids []string
-	for f, err := range p.All(context.Background()) {
+	for f, err := range p.All(t.Context()) {
 		require.NoError(t, err)
 		ids = append(ids, f.ID)
 	}
@@ -110,20 +111,20 @@ func TestListFailedFollowsDocumentedNext(t *testing.T) {
 // Answers that make no sense are errors matching ErrUnexpectedResponse,
 // never values.
 func TestClientRejectsNonsenseAnswers(t *testing.T) {
-	ctx := context.Background()
-	register := func(c *webhooks.Client) error {
+	t.Parallel()
+	register := func(ctx context.Context, c *webhooks.Client) error {
 		_, err := c.Register(ctx, "https://app.example/hook", webhooks.Details{Events: []webhooks.EventName{webhooks.IssueCreated}, JQLFilter: "project = A"})
 		return err
 	}
-	list := func(c *webhooks.Client) error {
+	list := func(ctx context.Context, c *webhooks.Client) error {
 		_, err := c.List(nil).Next(ctx)
 		return err
 	}
-	failed := func(c *webhooks.Client) error {
+	failed := func(ctx context.Context, c *webhooks.Client) error {
 		_, err := c.ListFailed(nil).Next(ctx)
 		return err
 	}
-	refresh := func(c *webhooks.Client) error {
+	refresh := func(ctx context.Context, c *webhooks.Client) error {
 		_, err := c.Refresh(ctx, 1)
 		return err
 	}
@@ -135,7 +136,7 @@ func TestClientRejectsNonsenseAnswers(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, body string
-		call       func(*webhooks.Client) error
+		call       func(context.Context, *webhooks.Client) error
 	}{
 		{"createdWebhookId 0", `{"webhookRegistrationResult":[{"createdWebhookId":0}]}`, register},
 		{"createdWebhookId negative", `{"webhookRegistrationResult":[{"createdWebhookId":-3}]}`, register},
@@ -156,8 +157,9 @@ func TestClientRejectsNonsenseAnswers(t *testing.T) {
 		{"refresh: no expirationDate", `{}`, refresh},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := newRecordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) { io.WriteString(w, tc.body) })
-			err := tc.call(srv.client(t))
+			err := tc.call(t.Context(), srv.client(t))
 			require.ErrorIs(t, err, webhooks.ErrUnexpectedResponse)
 			assert.Len(t, srv.requests(), 1, "a nonsense answer is not retried")
 		})
@@ -166,7 +168,7 @@ func TestClientRejectsNonsenseAnswers(t *testing.T) {
 	// The same shapes with sensible values are accepted.
 	for _, tc := range []struct {
 		name, body string
-		call       func(*webhooks.Client) error
+		call       func(context.Context, *webhooks.Client) error
 	}{
 		{"createdWebhookId", `{"webhookRegistrationResult":[{"createdWebhookId":7}]}`, register},
 		{"refused", `{"webhookRegistrationResult":[{"errors":["no"]}]}`, register},
@@ -175,8 +177,9 @@ func TestClientRejectsNonsenseAnswers(t *testing.T) {
 		{"refresh", `{"expirationDate":1559392950000}`, refresh},
 	} {
 		t.Run("ok/"+tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := newRecordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) { io.WriteString(w, tc.body) })
-			assert.NoError(t, tc.call(srv.client(t)))
+			assert.NoError(t, tc.call(t.Context(), srv.client(t)))
 		})
 	}
 }
@@ -185,7 +188,8 @@ func TestClientRejectsNonsenseAnswers(t *testing.T) {
 // idempotent call with a body sends the same body again; Register is sent
 // once.
 func TestClientRetriesResendTheBody(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	flaky := func(ok string) func(w http.ResponseWriter, _ *http.Request, n int) {
 		return func(w http.ResponseWriter, _ *http.Request, n int) {
 			if n == 1 {
@@ -223,44 +227,60 @@ func TestClientRetriesResendTheBody(t *testing.T) {
 // Every request to Jira is built by the generated clients: no non-test
 // file of the package builds one by hand.
 func TestNoHandBuiltRequests(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
+	t.Parallel()
 	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		require.NoError(t, err)
+	// handBuilt lists the places in src that call http.NewRequest*.
+	handBuilt := func(name string, src []byte) []string {
+		t.Helper()
 		f, err := parser.ParseFile(fset, name, src, 0)
 		require.NoError(t, err)
+		var found []string
 		ast.Inspect(f, func(n ast.Node) bool {
 			sel, ok := n.(*ast.SelectorExpr)
 			if !ok {
 				return true
 			}
 			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "http" && strings.HasPrefix(sel.Sel.Name, "NewRequest") {
-				t.Errorf("%s: http.%s: build requests with the generated clients (package openapi)", fset.Position(sel.Pos()), sel.Sel.Name)
+				found = append(found, fmt.Sprintf("%s: http.%s", fset.Position(sel.Pos()), sel.Sel.Name))
 			}
 			return true
 		})
+		return found
 	}
+	// The check sees a hand-built request.
+	require.Len(t, handBuilt("probe.go", []byte("package p\nimport \"net/http\"\nvar r, _ = http.NewRequestWithContext(nil, \"GET\", \"/\", nil)\n")), 1,
+		"the check finds http.NewRequestWithContext")
+
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	var checked int
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		require.NoError(t, err)
+		assert.Empty(t, handBuilt(name, src), "build requests with the generated clients (package openapi)")
+		checked++
+	}
+	require.NotZero(t, checked, "no non-test file of the package found in %v", files)
 }
 
 // An admin webhook's description goes to Jira when set, is left out when
 // empty, and is read back from Jira's answer.
 func TestAdminWebhookDescription(t *testing.T) {
+	t.Parallel()
 	srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, `{"self":"https://x/rest/webhooks/1.0/webhook/5","name":"n","description":"for the CI","url":"https://ci.example/h","events":[]}`)
 	})
 	a := srv.client(t).Admin()
-	got, err := a.Create(context.Background(), webhooks.AdminWebhook{Name: "n", Description: "for the CI", URL: "https://ci.example/h"})
+	got, err := a.Create(t.Context(), webhooks.AdminWebhook{Name: "n", Description: "for the CI", URL: "https://ci.example/h"})
 	require.NoError(t, err)
 	assert.Equal(t, "for the CI", got.Description)
 	assert.Equal(t, int64(5), got.ID)
 
-	_, err = a.Create(context.Background(), webhooks.AdminWebhook{Name: "n", URL: "https://ci.example/h"})
+	_, err = a.Create(t.Context(), webhooks.AdminWebhook{Name: "n", URL: "https://ci.example/h"})
 	require.NoError(t, err)
 	reqs := srv.requests()
 	require.Len(t, reqs, 2)

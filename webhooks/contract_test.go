@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/jirahooks/jirahooks/pagination"
 	"github.com/jirahooks/jirahooks/webhooks"
 )
@@ -44,6 +47,7 @@ var (
 // names, with the types it names, and checks them on a value decoded from
 // a delivery.
 func TestContractTypes(t *testing.T) {
+	t.Parallel()
 	_ = webhooks.Details{Events: []webhooks.EventName{webhooks.IssueUpdated}, JQLFilter: "project = A",
 		FieldIDsFilter: []string{"summary"}, IssuePropertyKeysFilter: []string{"k"}}
 	_ = webhooks.Registration{ID: int64(1), Errors: []string{"x"}}
@@ -58,9 +62,10 @@ func TestContractTypes(t *testing.T) {
 		"user":{"accountId":"acc","displayName":"Ann"},
 		"issue":{"id":"10001","key":"A-1","self":"https://x.atlassian.net/rest/api/2/issue/10001","fields":{}},
 		"comment":{"id":"77"}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NotNil(t, e.User, "User")
+	require.NotNil(t, e.Issue, "Issue")
+	require.NotNil(t, e.Comment, "Comment")
 	var (
 		name      webhooks.EventName = e.Name
 		ts        time.Time          = e.Timestamp
@@ -73,8 +78,12 @@ func TestContractTypes(t *testing.T) {
 	)
 	_, _, _, _, _, _ = e.User.Name, e.User.Key, e.User.DisplayName, e.Issue.ID, e.Issue.Self, e.Changelog
 	_, _, _, _, _, _, _ = e.Worklog, e.Attachment, e.IssueLink, e.Sprint, e.Board, e.Version, e.Project
-	if name != webhooks.IssueUpdated || !ts.Equal(time.UnixMilli(1700000000000)) || typeName != "issue_generic" ||
-		len(matched) != 1 || matched[0] != 10000 || len(raw) == 0 || accountID != "acc" || issueKey != "A-1" || commentID != "77" {
-		t.Fatalf("decoded %+v", e)
-	}
+	assert.Equal(t, webhooks.IssueUpdated, name, "Name")
+	assert.True(t, ts.Equal(time.UnixMilli(1700000000000)), "Timestamp %v", ts)
+	assert.Equal(t, "issue_generic", typeName, "IssueEventTypeName")
+	assert.Equal(t, []int64{10000}, matched, "MatchedWebhookIDs")
+	assert.NotEmpty(t, raw, "Raw")
+	assert.Equal(t, "acc", accountID, "User.AccountID")
+	assert.Equal(t, "A-1", issueKey, "Issue.Key")
+	assert.Equal(t, "77", commentID, "Comment.ID")
 }

@@ -1,12 +1,15 @@
 package webhooks
 
 import (
-	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestErrRateLimitedMatches(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		e    *APIError
 		want bool
@@ -19,8 +22,13 @@ func TestErrRateLimitedMatches(t *testing.T) {
 		{&APIError{StatusCode: 403}, false},
 	}
 	for _, tc := range tests {
-		if got := errors.Is(tc.e, ErrRateLimited); got != tc.want {
-			t.Errorf("%d with Retry-After %v: errors.Is(ErrRateLimited) = %v, want %v", tc.e.StatusCode, tc.e.RetryAfter, got, tc.want)
-		}
+		t.Run(fmt.Sprintf("%d retry-after %v", tc.e.StatusCode, tc.e.RetryAfter), func(t *testing.T) {
+			t.Parallel()
+			if tc.want {
+				assert.ErrorIs(t, tc.e, ErrRateLimited, "errors.Is(ErrRateLimited)")
+			} else {
+				assert.NotErrorIs(t, tc.e, ErrRateLimited, "errors.Is(ErrRateLimited)")
+			}
+		})
 	}
 }
