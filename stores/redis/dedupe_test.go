@@ -212,6 +212,9 @@ func TestReplicasUnderConcurrentRetriesRunTheCallbackOnce(t *testing.T) {
 	}
 }
 
+// TestHandlerAnswers500WhenRedisIsUnreachable runs serially, before the
+// parallel tests start their redis-servers: none of them may take the free
+// port it relies on nobody listening at.
 func TestHandlerAnswers500WhenRedisIsUnreachable(t *testing.T) {
 	port := freePort(t) // nobody listens there
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + itoa(port), MaxRetries: 1, DialTimeout: time.Second})
