@@ -270,7 +270,8 @@ func TestOfficialVectors(t *testing.T) {
 		"iss": testClientKey, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
 		"qsh": "70282c7cf82834bd5a3d6dacda1b4ccd5cf5860a63a1fa2fb86b64d576e6a1d5",
 	}, testSecret)
-	v := ConnectJWT(connectLookup).(TenantVerifier)
+	v, ok := ConnectJWT(connectLookup).(TenantVerifier)
+	require.True(t, ok, "ConnectJWT's verifier is a TenantVerifier")
 	r = httptest.NewRequest(http.MethodGet, "/path/to/service?a=1&A=2&b=3&B=4", nil)
 	r.Header.Set("Authorization", "JWT "+tok)
 	tenant, err := v.VerifyTenant(r, nil)
