@@ -412,7 +412,7 @@ func TestHandlerDedupeScopedByTenant(t *testing.T) {
 	for range 2 {
 		r := webhookstest.NewRequest("/hooks", body, webhookstest.Connect{ClientKey: "tenant-c", SharedSecret: testSecret})
 		r.Header.Del("X-Atlassian-Webhook-Identifier")
-		rec.serve(r)
+		assert.Equal(t, http.StatusOK, rec.serve(r).Code, "status without an identifier")
 	}
 	assert.Equal(t, int32(4), rec.calls.Load(), "callbacks after two deliveries without an identifier")
 	// Dedupe switched off.
@@ -420,7 +420,7 @@ func TestHandlerDedupeScopedByTenant(t *testing.T) {
 	for range 2 {
 		r := webhookstest.NewRequest("/hooks", body, webhookstest.Hub{Secret: testSecret})
 		webhookstest.SetDelivery(r, "x", 0)
-		off.serve(r)
+		assert.Equal(t, http.StatusOK, off.serve(r).Code, "status without dedupe")
 	}
 	assert.Equal(t, int32(2), off.calls.Load(), "callbacks without dedupe")
 }
