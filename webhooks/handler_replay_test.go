@@ -263,18 +263,19 @@ func TestReplayMisc(t *testing.T) {
 	})
 
 	// Without an identifier, or without a store, nothing is deduplicated.
-	for name, rec := range map[string]*recorder{
-		"without an identifier": newRecorder(HubSignature(testSecret)),
-		"without a store":       newRecorder(HubSignature(testSecret), WithDedupeStore(nil)),
+	for _, tc := range []struct {
+		name string
+		id   string
+		opts []HandlerOption
+	}{
+		{"without an identifier", "", nil},
+		{"without a store", "y", []HandlerOption{WithDedupeStore(nil)}},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			id := "y"
-			if name == "without an identifier" {
-				id = ""
-			}
+			rec := newRecorder(HubSignature(testSecret), tc.opts...)
 			for range 2 {
-				require.NoError(t, rec.h.Replay(t.Context(), "", FailedWebhook{ID: id, Body: body}), "Replay")
+				require.NoError(t, rec.h.Replay(t.Context(), "", FailedWebhook{ID: tc.id, Body: body}), "Replay")
 			}
 			assert.Equal(t, int32(2), rec.calls.Load(), "callback calls")
 		})
